@@ -1,0 +1,70 @@
+"""The Manifest: one table, one row per image, shared by every stage of the book.
+
+Required columns (see ``book/data.md``):
+
+============  ======================================================================
+path          image file (absolute once read; stored relative to the CSV's folder)
+dataset       source: unbc, mint, delaware, cp, unifesp, icope (or a real-data name)
+subject       person identifier, unique across datasets
+label         0 no pain / 1 pain
+level         ordinal pain level of the source (0 = none)
+population    adult, cp or neonate group the image belongs to
+============  ======================================================================
+
+Synthetic images add the AU intensities (``au4`` … ``au43``), ``pspi``, ``mask_path`` and nuisance columns.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .storage import write_csv
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("path", "dataset", "subject", "label", "level", "population")
+PATH_COLUMNS: tuple[str, ...] = ("path", "mask_path")
+
+
+def validate_manifest(df: pd.DataFrame) -> pd.DataFrame:
+    """Check the Manifest schema and return ``df`` unchanged; raise ``ValueError`` naming what is wrong."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    if missing:
+        close = {c: [d for d in df.columns if d.lower().strip() == c] for c in missing}
+        hints = "; ".join(f"{c!r} (found {v[0]!r} — rename it)" for c, v in close.items() if v)
+        raise ValueError(
+            f"manifest is missing column(s) {missing}; expected at least {list(REQUIRED_COLUMNS)}"
+            + (f". Hint: {hints}" if hints else "")
+        )
+    bad = df.index[~df["label"].isin([0, 1])]
+    if len(bad):
+        raise ValueError(f"manifest column 'label' must be 0 or 1; rows {list(bad[:10])} are not")
+    empty = df.index[df["subject"].isna() | (df["subject"].astype(str).str.len() == 0)]
+    if len(empty):
+        raise ValueError(f"manifest column 'subject' is empty in rows {list(empty[:10])}")
+    return df
+
+
+def read_manifest(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a Manifest CSV, validate it and make its file paths absolute."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no manifest at {path}")
+    df = pd.read_csv(path, dtype={"subject": str})
+    validate_manifest(df)
+    for col in PATH_COLUMNS:
+        if col in df.columns:
+            df[col] = [str((path.parent / p).resolve()) if isinstance(p, str) else p for p in df[col]]
+    return df
+
+
+def write_manifest(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Validate ``df`` and write it atomically, with file paths relative to the CSV's folder."""
+    validate_manifest(df)
+    path = Path(path)
+    out = df.copy()
+    for col in PATH_COLUMNS:
+        if col in out.columns:
+            out[col] = [os.path.relpath(p, path.parent) if isinstance(p, str) else p for p in out[col]]
+    return write_csv(out, path)

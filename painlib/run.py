@@ -1,0 +1,206 @@
+"""Execute the book's notebooks with papermill under a profile, then build the HTML book.
+
+Command line (also installed as ``painbook``)::
+
+    python -m painlib run --profile cpu                       # every notebook, then the book
+    python -m painlib run --profile smoke --only 00_synthetic_faces -p n_subjects_cp=8
+    python -m painlib build                                   # the book from already-executed notebooks
+
+Profiles are YAML files (``painlib/profiles/*.yml`` or any path): ``defaults`` apply to every notebook, and
+a section per notebook overrides them. ``-p key=value`` overrides both; values are read as YAML, so
+``-p epochs=3`` is an integer and ``-p data_root=null`` is None. A parameter a notebook does not declare is
+an error, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+log = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+EXECUTED = ROOT / "book" / "executed"
+PROFILES = Path(__file__).resolve().parent / "profiles"
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed; the message names the notebook, the cell and the error."""
+
+
+def list_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
+    """Notebooks in reading order (``NN_topic.ipynb``)."""
+    return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+
+
+def load_profile(profile: str | Path) -> dict:
+    """Read a profile by name (``smoke``, ``cpu``, ``paper``) or by path."""
+    path = Path(profile)
+    if not path.suffix:
+        path = PROFILES / f"{profile}.yml"
+    if not path.is_file():
+        names = sorted(p.stem for p in PROFILES.glob("*.yml"))
+        raise FileNotFoundError(f"no profile {profile!r}; built-in profiles: {names}, or give a YAML path")
+    data = yaml.safe_load(path.read_text()) or {}
+    unknown = set(data) - {"defaults", "notebooks", "description"}
+    if unknown:
+        raise ValueError(f"profile {path} has unknown sections {sorted(unknown)}; expected defaults, notebooks")
+    data.setdefault("defaults", {})
+    data.setdefault("notebooks", {})
+    data["name"] = path.stem
+    return data
+
+
+def parse_overrides(items: list[str] | None) -> dict:
+    """``["epochs=3", "data_root=null"]`` → ``{"epochs": 3, "data_root": None}``."""
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ValueError(f"override {item!r} is not of the form key=value")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def declared_parameters(notebook: Path) -> dict:
+    """Parameters declared in the notebook's ``parameters`` cell (papermill's own parser)."""
+    import papermill as pm
+
+    return {name: info for name, info in pm.inspect_notebook(str(notebook)).items()}
+
+
+def notebook_parameters(profile: dict, notebook: Path, overrides: dict | None = None) -> dict:
+    """The parameters a notebook receives: profile defaults, its own section, then overrides.
+
+    Only parameters the notebook declares are passed; an override naming none of them is an error.
+    """
+    declared = declared_parameters(notebook)
+    merged = {**profile["defaults"], **profile["notebooks"].get(notebook.stem, {}), **(overrides or {})}
+    merged["profile"] = profile["name"]
+    for key in overrides or {}:
+        if key not in declared:
+            raise ValueError(f"{notebook.name} has no parameter {key!r}; it declares {sorted(declared)}")
+    section = profile["notebooks"].get(notebook.stem, {})
+    stray = [k for k in section if k not in declared]
+    if stray:
+        raise ValueError(f"profile {profile['name']!r} sets {stray} for {notebook.name}, which does not declare them")
+    return {k: v for k, v in merged.items() if k in declared}
+
+
+def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progress: bool = True) -> Path:
+    """Execute one notebook with papermill into ``out_dir``; raise :class:`NotebookError` on failure."""
+    import papermill as pm
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    output = out_dir / notebook.name
+    partial = out_dir / f".{notebook.stem}.running.ipynb"
+    try:
+        pm.execute_notebook(
+            str(notebook),
+            str(partial),
+            parameters=parameters,
+            cwd=str(ROOT),
+            kernel_name="python3",
+            progress_bar=progress,
+            request_save_on_cell_execute=False,
+        )
+    except pm.PapermillExecutionError as err:
+        raise NotebookError(
+            f"{notebook.name} failed in cell {err.cell_index} (execution count {err.exec_count}): "
+            f"{err.ename}: {err.evalue}\nPartial output kept at {partial}"
+        ) from None
+    partial.replace(output)  # the executed copy appears only once complete
+    return output
+
+
+def build_book(*, strict: bool = True) -> Path:
+    """Build the HTML book from ``book/`` and the executed notebooks; return the index page."""
+    missing = [nb.name for nb in list_notebooks() if not (EXECUTED / nb.name).exists()]
+    if missing:
+        raise FileNotFoundError(f"not executed yet: {missing}; run `python -m painlib run` first")
+    # The console script installed beside this interpreter, so the book builds with the same environment.
+    jb = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "--path-output", str(ROOT)]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    log.info("building the book: %s", " ".join(cmd))
+    done = subprocess.run(cmd, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(f"jupyter-book build failed (exit {done.returncode}); see the messages above")
+    return ROOT / "_build" / "html" / "index.html"
+
+
+def run(
+    profile: str = "cpu",
+    *,
+    only: list[str] | None = None,
+    overrides: dict | None = None,
+    build: bool = True,
+    out_dir: Path = EXECUTED,
+    progress: bool = True,
+) -> list[Path]:
+    """Execute the notebooks (all, or those whose name starts with one of ``only``) and build the book."""
+    prof = load_profile(profile)
+    notebooks = list_notebooks()
+    if only:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) or nb.name == o for o in only)]
+        if not notebooks:
+            raise ValueError(f"no notebook matches {only}; available: {[nb.stem for nb in list_notebooks()]}")
+    outputs = []
+    for i, nb in enumerate(notebooks, 1):
+        params = notebook_parameters(prof, nb, overrides)
+        print(f"[{i}/{len(notebooks)}] {nb.name} — profile {prof['name']}", flush=True)
+        t0 = time.perf_counter()
+        outputs.append(execute_notebook(nb, Path(out_dir), params, progress=progress))
+        print(f"[{i}/{len(notebooks)}] {nb.name} done in {time.perf_counter() - t0:.0f} s", flush=True)
+    if build:
+        index = build_book()
+        print(f"book built: {index}")
+    return outputs
+
+
+def _has_gpu() -> bool:
+    return (
+        shutil.which("nvidia-smi") is not None
+        and subprocess.run(["nvidia-smi", "-L"], capture_output=True).returncode == 0
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="painbook", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="execute notebooks under a profile, then build the book")
+    r.add_argument("--profile", default=None, help="smoke, cpu, paper or a YAML path (default: cpu)")
+    r.add_argument("--only", nargs="+", help="notebook names or prefixes, e.g. 00 or 00_synthetic_faces")
+    r.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="override a parameter")
+    r.add_argument("--no-build", action="store_true", help="execute only; do not build the book")
+    r.add_argument("--out-dir", default=str(EXECUTED), help="where executed notebooks go")
+    sub.add_parser("build", help="build the book from executed notebooks")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    try:
+        if args.command == "build":
+            print(f"book built: {build_book()}")
+            return 0
+        profile = args.profile or "cpu"
+        if args.profile is None and _has_gpu():
+            print("A GPU is present; `--profile paper` runs the studies' full protocol on it.")
+        run(
+            profile,
+            only=args.only,
+            overrides=parse_overrides(args.param),
+            build=not args.no_build,
+            out_dir=Path(args.out_dir),
+        )
+    except (NotebookError, FileNotFoundError, ValueError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,62 @@
+"""One setup call at the top of every notebook: seeds, device, plotting style, logging."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+
+import numpy as np
+
+log = logging.getLogger("painlib")
+
+
+def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, quiet: bool = True) -> dict:
+    """Prepare a notebook or script: seed every generator, pick the device, set the plot style.
+
+    Parameters
+    ----------
+    seed : seeds Python, NumPy and Keras (and TensorFlow's op determinism on CPU, so the same seed gives the
+        same numbers).
+    mixed_precision : use ``mixed_float16`` on a GPU (ignored on CPU, where it is slower).
+    xla : compile Keras models with XLA (``jit_compile``); read back by :func:`painlib.models.compile_model`.
+    quiet : silence TensorFlow's start-up chatter.
+
+    Returns
+    -------
+    A dict describing the session (seed, device, library versions), printed by the notebooks.
+    """
+    if quiet:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    random.seed(seed)
+    np.random.seed(seed)
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(seed)
+    gpus = tf.config.list_physical_devices("GPU")
+    if not gpus:
+        tf.config.experimental.enable_op_determinism()
+    if mixed_precision and gpus:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    os.environ["PAINLIB_XLA"] = "1" if xla else "0"
+
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+    mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "image.interpolation": "nearest"})
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=False)
+    log.setLevel(logging.INFO)
+    if quiet:
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    return {
+        "seed": seed,
+        "device": "GPU" if gpus else "CPU",
+        "mixed_precision": bool(mixed_precision and gpus),
+        "xla": xla,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+    }

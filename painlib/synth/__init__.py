@@ -1,0 +1,204 @@
+"""The embedded default: seeded synthetic faces with FACS ground truth (chapter 00).
+
+>>> manifest = make_dataset("cp", n_subjects=4, out_dir="data/synthetic/demo", seed=0)  # doctest: +SKIP
+
+Every image is drawn from its own random stream, seeded by ``(seed, population, subject)``, so the same
+seed gives the same bytes whatever the number of worker processes, and a dataset interrupted half way is
+finished by running the same call again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from ..manifest import read_manifest, write_manifest
+from ..storage import write_png
+from .populations import IMAGES_PER_SUBJECT, POPULATIONS, plan_subject, pspi
+from .render import AUS, FACE_BIT, Identity, Scene, render_face, unpack_masks
+
+__all__ = [
+    "au_sweep",
+    "AUS",
+    "FACE_BIT",
+    "IMAGES_PER_SUBJECT",
+    "POPULATIONS",
+    "Identity",
+    "Scene",
+    "make_dataset",
+    "make_datasets",
+    "pspi",
+    "render_face",
+    "render_subject",
+    "unpack_masks",
+]
+
+log = logging.getLogger(__name__)
+
+#: Bump when the drawing changes, so cached datasets from an older generator are not reused.
+GENERATOR_VERSION = 2
+
+NUISANCE_COLUMNS = ("roll_deg", "yaw", "mouth_open", "tongue", "pacifier", "occluder")
+
+
+def render_subject(population: str, subject: int, seed: int = 0, n_images: int | None = None, size_px: int = 224):
+    """Draw all images of one subject in memory.
+
+    Returns a list of ``(image, packed_masks, row)``: image (size, size, 3) BGR uint8, packed masks (size, size)
+    uint8 (see :func:`unpack_masks`) and the manifest fields of that image.
+    """
+    n = IMAGES_PER_SUBJECT[population] if n_images is None else int(n_images)
+    out = []
+    for plan in plan_subject(population, subject, seed, n, size_px):
+        rng = np.random.default_rng([seed, POPULATIONS.index(population), subject, plan["image_index"], 1])
+        image, masks = render_face(plan["identity"], plan["aus"], plan["scene"], rng)
+        out.append((image, masks, _row(plan)))
+    return out
+
+
+def _row(plan: dict) -> dict:
+    scene = plan["scene"]
+    row = {
+        k: plan[k]
+        for k in (
+            "dataset",
+            "subject",
+            "label",
+            "level",
+            "population",
+            "pspi",
+            "stimulus",
+            "video",
+            "frame",
+            "occluded",
+        )
+    }
+    row.update({au: plan["aus"][au] for au in AUS})
+    row.update(
+        roll_deg=round(scene.roll_deg, 3),
+        yaw=round(scene.yaw, 3),
+        mouth_open=round(scene.mouth_open, 3),
+        tongue=scene.tongue,
+        pacifier=scene.pacifier,
+        occluder=scene.occluder,
+        image_index=plan["image_index"],
+    )
+    return row
+
+
+def _write_subject(args) -> list[dict]:
+    population, subject, seed, n_images, size_px, out_dir = args
+    rows = []
+    for image, masks, row in render_subject(population, subject, seed, n_images, size_px):
+        stem = f"{row['subject']}_{row['image_index']:03d}"
+        img_path = Path(out_dir) / "images" / row["dataset"] / f"{stem}.png"
+        mask_path = Path(out_dir) / "masks" / row["dataset"] / f"{stem}_au.png"
+        if not (img_path.exists() and mask_path.exists()):  # resume: files are deterministic
+            write_png(img_path, image)
+            write_png(mask_path, masks)
+        rows.append({"path": str(img_path), "mask_path": str(mask_path), **row, "synthetic": True})
+    return rows
+
+
+def make_dataset(
+    population: str,
+    n_subjects: int,
+    out_dir: str | os.PathLike,
+    *,
+    seed: int = 0,
+    image_size_px: int = 224,
+    images_per_subject: int | None = None,
+    n_jobs: int = 1,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Generate (or load from cache) a synthetic dataset of one population and return its Manifest.
+
+    Parameters
+    ----------
+    population : one of :data:`POPULATIONS`.
+    n_subjects : number of synthetic people.
+    out_dir : parent folder; the dataset goes to ``out_dir/<population>-<key>/`` where ``key`` hashes the
+        arguments, so a second call with the same arguments is a cache hit.
+    seed : master seed.
+    image_size_px : side of the square images, in pixels.
+    images_per_subject : defaults to :data:`IMAGES_PER_SUBJECT` of the population.
+    n_jobs : worker processes (``-1`` = all cores).
+
+    Returns
+    -------
+    Manifest DataFrame with the required columns plus AU intensities, ``pspi``, ``mask_path``,
+    ``stimulus``, ``video``, ``frame``, ``occluded`` and the nuisance columns; ``synthetic`` is True.
+    """
+    if population not in POPULATIONS:
+        raise ValueError(f"unknown population {population!r}; expected one of {POPULATIONS}")
+    if n_subjects < 1:
+        raise ValueError(f"n_subjects must be at least 1, got {n_subjects}")
+    if image_size_px < 48:
+        raise ValueError(f"image_size_px must be at least 48 (faces get too small to draw), got {image_size_px}")
+    n_img = IMAGES_PER_SUBJECT[population] if images_per_subject is None else int(images_per_subject)
+    params = dict(
+        v=GENERATOR_VERSION, population=population, n_subjects=n_subjects, seed=seed, size=image_size_px, n=n_img
+    )
+    key = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:10]
+    folder = Path(out_dir) / f"{population}-{key}"
+    manifest_path = folder / "manifest.csv"
+    if manifest_path.exists():
+        log.info("synthetic %s: cache hit at %s", population, folder)
+        return read_manifest(manifest_path)
+
+    jobs = [(population, s, seed, n_img, image_size_px, str(folder)) for s in range(n_subjects)]
+    n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
+    bar = dict(total=len(jobs), desc=f"synthetic {population}", unit="subject", disable=not progress)
+    if n_jobs == 1 or len(jobs) < 4:
+        rows = [r for job in tqdm(jobs, **bar) for r in _write_subject(job)]
+    else:
+        # "spawn" so that worker processes never inherit a half-initialised TensorFlow from the notebook.
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(n_jobs, mp_context=ctx) as pool:
+            rows = [r for chunk in tqdm(pool.map(_write_subject, jobs), **bar) for r in chunk]
+    df = pd.DataFrame(rows)
+    write_manifest(df, manifest_path)
+    (folder / "params.json").write_text(json.dumps(params, indent=2))
+    return read_manifest(manifest_path)
+
+
+def make_datasets(
+    subjects: dict[str, int],
+    out_dir: str | os.PathLike,
+    **kwargs,
+) -> pd.DataFrame:
+    """Several populations at once: ``subjects`` maps population → number of subjects.
+
+    Keyword arguments go to :func:`make_dataset`. Returns the concatenated Manifest.
+    """
+    frames = [make_dataset(pop, n, out_dir, **kwargs) for pop, n in subjects.items() if n > 0]
+    return pd.concat(frames, ignore_index=True)
+
+
+def au_sweep(population: str = "delaware", subject: int = 0, seed: int = 0, size_px: int = 160, levels=range(6)):
+    """Draw one person with each AU alone at each intensity, everything else fixed.
+
+    Returns ``(images, masks)``: images (n_AUs, n_levels, size, size, 3) BGR uint8, and the packed masks of
+    the neutral face (size, size). Chapter 00 shows it to make each AU's drawing visible.
+    """
+    plan = plan_subject(population, subject, seed, 2, size_px)[0]
+    scene = replace(plan["scene"], mouth_open=0.0, tongue=False, pacifier=False, occluder="none")
+    levels = list(levels)
+    images = np.empty((len(AUS), len(levels), size_px, size_px, 3), np.uint8)
+    masks = None
+    for i, au in enumerate(AUS):
+        for j, level in enumerate(levels):
+            img, packed = render_face(plan["identity"], {au: float(level)}, scene, np.random.default_rng(seed))
+            images[i, j] = img
+            masks = packed if masks is None else masks
+    return images, masks

@@ -1,0 +1,289 @@
+"""Populations of synthetic people and how their images are sampled.
+
+Each population mimics the structure of a real source used by the two studies:
+
+==========  ===========================================================================================
+``unbc``    UNBC-McMaster-like video frames: low resolution, clutter, pain episodes over time, PSPI 0–16
+            (AU43 is binary there), levels from PSPI.
+``mint``    MInt-PAIN-like: two trials per subject, five stimulation levels (0 = none … 4), studio light.
+``delaware`` Delaware-like studio photographs: one or two neutral and painful photos per person, binary.
+``cp``      adults with cerebral palsy: asymmetry, head tilt, open mouth, tongue, atypical expressions;
+            each video has a stimulus (injection, stretching, other) and yields a pain and a rest frame.
+``neonate`` newborns: proportions, pacifier, crying mouth; UNIFESP-like NICU frames or iCOPE-like photos
+            with the iCOPE stimuli (rest, cry, air, friction, pain).
+==========  ===========================================================================================
+
+The numbers that shape each population (how often pain shows, how strongly, what confounds it) are plain
+module constants so a reader can find and change them. Used by chapter 00 and every chapter on synthetic data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from .render import AUS, Identity, Scene
+
+POPULATIONS: tuple[str, ...] = ("unbc", "mint", "delaware", "cp", "neonate")
+
+#: Share of CP videos per stimulus, from the CP paper (77 / 32 / 18 of 127 recordings).
+CP_STIMULI: dict[str, float] = {"injection": 77 / 127, "stretching": 32 / 127, "other": 18 / 127}
+#: iCOPE image counts per stimulus (Brahnam et al.); only rest and pain are used for training.
+ICOPE_STIMULI: dict[str, int] = {"rest": 63, "cry": 18, "air": 23, "friction": 36, "pain": 60}
+
+_SKIN = np.array([[205, 222, 245], [170, 200, 235], [140, 175, 215], [100, 140, 190], [70, 105, 150], [45, 70, 105]])
+_HAIR = np.array([[30, 30, 35], [30, 50, 90], [60, 90, 150], [140, 170, 200], [170, 170, 175], [20, 40, 120]])
+_IRIS = np.array([[60, 40, 30], [120, 90, 40], [40, 90, 60], [30, 60, 110]])
+_LIP_TINT = np.array([110, 110, 190])
+
+
+def sample_identity(rng: np.random.Generator, population: str) -> Identity:
+    """Draw the appearance of one person of ``population`` (see :data:`POPULATIONS`)."""
+    if population not in POPULATIONS:
+        raise ValueError(f"unknown population {population!r}; expected one of {POPULATIONS}")
+    skin = _SKIN[rng.integers(len(_SKIN))] * rng.uniform(0.95, 1.05, 3)
+    skin = np.clip(skin, 30, 250)
+    lip = np.clip(0.55 * skin + 0.45 * _LIP_TINT * rng.uniform(0.8, 1.1), 0, 255)
+    neonate = population == "neonate"
+    style = rng.choice(["short", "long", "bald", "cap"], p=[0.5, 0.3, 0.12, 0.08])
+    if neonate:
+        style = rng.choice(["bald", "short", "cap"], p=[0.45, 0.3, 0.25])
+    idn = Identity(
+        skin_bgr=tuple(int(c) for c in skin),
+        hair_bgr=tuple(int(c) for c in _HAIR[rng.integers(len(_HAIR))]),
+        iris_bgr=tuple(int(c) for c in _IRIS[rng.integers(len(_IRIS))]),
+        lip_bgr=tuple(int(c) for c in lip),
+        face_aspect=float(rng.uniform(1.15, 1.4)) if not neonate else float(rng.uniform(1.0, 1.12)),
+        eye_spacing=float(rng.uniform(0.36, 0.44)),
+        eye_size=float(rng.uniform(0.14, 0.19)) if not neonate else float(rng.uniform(0.15, 0.2)),
+        brow_thickness=float(rng.uniform(0.04, 0.08)) if not neonate else float(rng.uniform(0.015, 0.03)),
+        nose_length=float(rng.uniform(0.45, 0.6)) if not neonate else float(rng.uniform(0.35, 0.42)),
+        mouth_width=float(rng.uniform(0.24, 0.33)) if not neonate else float(rng.uniform(0.2, 0.26)),
+        hair_style=str(style),
+        glasses=bool(rng.random() < (0.15 if population in ("unbc", "delaware", "mint") else 0.05 * (not neonate))),
+        rest_brow_drop=float(rng.beta(0.8, 1.4)),
+        rest_lid_narrow=float(rng.beta(0.8, 1.4)),
+        rest_nasolabial=float(rng.beta(0.8, 1.4)),
+        asymmetry=float(rng.uniform(0.2, 0.9)) if population == "cp" else 0.0,
+        neonate=neonate,
+    )
+    return idn
+
+
+def pspi(aus: dict[str, float]) -> float:
+    """Prkachin–Solomon pain intensity: AU4 + max(AU6, AU7) + max(AU9, AU10) + AU43 (each 0–5; AU43 0–1 in UNBC)."""
+    return aus["au4"] + max(aus["au6"], aus["au7"]) + max(aus["au9"], aus["au10"]) + aus["au43"]
+
+
+def pain_aus(rng: np.random.Generator, strength: float, atypical: bool = False) -> dict[str, float]:
+    """Integer AU intensities (0–5) for a pain expression of ``strength`` 0–1.
+
+    A typical pain face recruits all four PSPI components together; an atypical one (CP) recruits only
+    one or two of them, weaker. At least one AU is non-zero whenever ``strength > 0``.
+    """
+    base = strength * 5.0
+    aus = {au: base * rng.uniform(0.5, 1.1) for au in AUS}
+    aus["au43"] = base * rng.uniform(0.0, 0.9) if rng.random() < 0.5 else 0.0
+    if atypical:
+        keep = set(rng.choice(["au4", "au6", "au7", "au9", "au10", "au43"], size=2, replace=False))
+        aus = {au: (v * rng.uniform(0.4, 0.8) if au in keep else 0.0) for au, v in aus.items()}
+    out = {au: float(np.clip(np.round(v), 0, 5)) for au, v in aus.items()}
+    if strength > 0 and pspi(out) == 0:
+        out[str(rng.choice(["au4", "au6", "au7"]))] = 1.0
+    return out
+
+
+def no_pain_aus() -> dict[str, float]:
+    return {au: 0.0 for au in AUS}
+
+
+def base_scene(rng: np.random.Generator, population: str, size_px: int) -> Scene:
+    """Nuisances typical of each source: pose, light, background, resolution."""
+    common = dict(
+        size_px=size_px,
+        face_scale=float(rng.uniform(0.22, 0.29)),
+        center=(float(rng.uniform(0.43, 0.57)), float(rng.uniform(0.42, 0.52))),
+        roll_deg=float(rng.normal(0, 4)),
+        yaw=float(rng.normal(0, 0.25)),
+        light_gradient=float(rng.uniform(-0.5, 0.5)),
+        brightness=float(rng.uniform(0.85, 1.1)),
+        noise_sigma=float(rng.uniform(1.0, 4.0)),
+        clutter_seed=int(rng.integers(2**31)),
+    )
+    if population == "unbc":
+        return Scene(**common, background="clutter", background_bgr=(150, 160, 165), downsample=2.4, blur_px=0.5)
+    if population == "mint":
+        return Scene(**common, background="plain", background_bgr=(60, 60, 60), blur_px=0.5)
+    if population == "delaware":
+        common.update(
+            roll_deg=float(rng.normal(0, 1.5)), yaw=float(rng.normal(0, 0.08)), light_gradient=0.0, noise_sigma=1.0
+        )
+        return Scene(**common, background="studio", background_bgr=(235, 235, 235), blur_px=0.4)
+    if population == "cp":
+        common.update(roll_deg=float(rng.normal(0, 12)), yaw=float(rng.normal(0, 0.4)))
+        return Scene(**common, background="clutter", background_bgr=(185, 200, 205), blur_px=0.7, downsample=1.5)
+    if population == "neonate":
+        common.update(roll_deg=float(rng.normal(0, 10)), face_scale=float(rng.uniform(0.25, 0.33)))
+        return Scene(**common, background="clutter", background_bgr=(225, 225, 230), blur_px=0.7, downsample=1.8)
+    raise ValueError(f"unknown population {population!r}; expected one of {POPULATIONS}")
+
+
+def jitter_scene(scene: Scene, rng: np.random.Generator, amount: float) -> Scene:
+    """A nearby frame of the same video: the same scene, moved by ``amount`` (0 = identical, 1 = a new pose)."""
+    return replace(
+        scene,
+        center=(
+            scene.center[0] + float(rng.normal(0, 0.01 * amount)),
+            scene.center[1] + float(rng.normal(0, 0.01 * amount)),
+        ),
+        roll_deg=scene.roll_deg + float(rng.normal(0, 2 * amount)),
+        yaw=float(np.clip(scene.yaw + rng.normal(0, 0.08 * amount), -0.8, 0.8)),
+        face_scale=scene.face_scale * float(1 + rng.normal(0, 0.02 * amount)),
+        clutter_seed=scene.clutter_seed,
+    )
+
+
+#: Default number of images per subject, chosen to match the sources (UNBC and MInt give many frames per
+#: person, Delaware three or four photos, CP-PAIN two frames per video, UNIFESP twelve images per neonate).
+IMAGES_PER_SUBJECT: dict[str, int] = {"unbc": 40, "mint": 40, "delaware": 4, "cp": 6, "neonate": 12}
+
+
+def _levels_from_pspi(value: float) -> int:
+    """Five UNBC-style levels from PSPI: 0, 1, 2, 3–4, ≥5."""
+    return int(np.digitize(value, [1, 2, 3, 5]))
+
+
+def plan_subject(population: str, subject: int, seed: int, n_images: int, size_px: int) -> list[dict]:
+    """Everything needed to draw one subject's images: identity, AUs, scene and the manifest fields.
+
+    Deterministic in ``(population, subject, seed)``; the order of calls does not matter.
+    """
+    rng = np.random.default_rng([seed, POPULATIONS.index(population), subject])
+    idn = sample_identity(rng, population)
+    scene0 = base_scene(rng, population, size_px)
+    # How readily this person shows pain on the face (people differ a lot: Prkachin & Solomon 2008).
+    expressiveness = float(rng.uniform(0.35, 1.0))
+    rows: list[dict] = []
+
+    def add(aus, scene, **fields):
+        rows.append({"aus": aus, "scene": scene, "identity": idn, **fields})
+
+    if population == "unbc":
+        proneness = float(rng.beta(1.3, 1.6))
+        n_seq = max(1, n_images // 10)
+        for q in range(n_seq):
+            seq_scene = jitter_scene(scene0, rng, 1.0)
+            peak = expressiveness * (0.3 + 0.7 * rng.random()) if rng.random() < proneness else 0.0
+            mouth = float(rng.uniform(0, 0.4)) if rng.random() < 0.3 else 0.0
+            n = n_images // n_seq + (q < n_images % n_seq)
+            for f in range(n):
+                t = (f + 0.5) / n
+                strength = peak * float(np.exp(-(((t - 0.5) / 0.22) ** 2)))
+                aus = pain_aus(rng, strength) if strength > 0.08 else no_pain_aus()
+                aus["au43"] = float(aus["au43"] >= 2)  # UNBC codes eye closure as present/absent
+                add(
+                    aus,
+                    jitter_scene(seq_scene, rng, 0.3),
+                    video=f"seq{q}",
+                    frame=f,
+                    stimulus="shoulder_motion",
+                    _mouth=mouth,
+                )
+    elif population == "mint":
+        per = max(1, n_images // 10)
+        for trial in range(2):
+            trial_scene = jitter_scene(scene0, rng, 0.5)
+            for level in range(5):
+                for f in range(per):
+                    strength = expressiveness * level / 4 * float(rng.uniform(0.8, 1.1))
+                    aus = pain_aus(rng, strength) if level else no_pain_aus()
+                    add(
+                        aus,
+                        jitter_scene(trial_scene, rng, 0.3),
+                        video=f"trial{trial}",
+                        frame=level * per + f,
+                        stimulus="electrical",
+                        level=level,
+                    )
+    elif population == "delaware":
+        n_pain = n_images // 2
+        for k in range(n_images):
+            is_pain = k >= n_images - n_pain
+            aus = pain_aus(rng, float(rng.uniform(0.45, 1.0))) if is_pain else no_pain_aus()
+            add(aus, jitter_scene(scene0, rng, 0.2), video="photo", frame=k, stimulus="posed", level=int(is_pain))
+    elif population == "cp":
+        open_mouth_habit = rng.random() < 0.5
+        tongue_habit = open_mouth_habit and rng.random() < 0.5
+        atypical_person = rng.random() < 0.5
+        stimuli = list(CP_STIMULI)
+        for v in range(max(1, n_images // 2)):
+            stimulus = str(rng.choice(stimuli, p=list(CP_STIMULI.values())))
+            vid_scene = jitter_scene(scene0, rng, 1.0)
+            occluder = str(rng.choice(["none", "hand", "surgical_mask"], p=[0.86, 0.07, 0.07]))
+            for moment in ("pain", "rest"):
+                strength = expressiveness * float(rng.uniform(0.3, 1.0)) if moment == "pain" else 0.0
+                aus = (
+                    pain_aus(rng, strength, atypical=atypical_person and rng.random() < 0.7)
+                    if strength
+                    else no_pain_aus()
+                )
+                mouth = float(rng.uniform(0.3, 0.9)) if open_mouth_habit and rng.random() < 0.8 else 0.0
+                scene = replace(jitter_scene(vid_scene, rng, 0.4), occluder=occluder)
+                add(
+                    aus,
+                    scene,
+                    video=f"video{v}",
+                    frame=int(moment == "rest"),
+                    stimulus=stimulus,
+                    _mouth=mouth,
+                    _tongue=bool(tongue_habit and mouth > 0 and rng.random() < 0.7),
+                )
+    elif population == "neonate":
+        style = "unifesp" if subject % 2 == 0 else "icope"
+        if style == "unifesp":
+            stimuli = ["rest"] * (n_images - n_images * 164 // 360) + ["pain"] * (n_images * 164 // 360)
+        else:
+            counts = np.array(list(ICOPE_STIMULI.values()), float)
+            picks = rng.choice(list(ICOPE_STIMULI), size=n_images, p=counts / counts.sum())
+            stimuli = sorted(picks, key=list(ICOPE_STIMULI).index)
+        for k, stimulus in enumerate(stimuli):
+            is_pain = stimulus == "pain"
+            aus = pain_aus(rng, expressiveness * float(rng.uniform(0.5, 1.0))) if is_pain else no_pain_aus()
+            crying = is_pain or stimulus == "cry"
+            mouth = float(rng.uniform(0.6, 1.0)) if crying and rng.random() < 0.85 else 0.0
+            pacifier = (not crying) and rng.random() < 0.25
+            add(
+                aus,
+                jitter_scene(scene0, rng, 0.6),
+                video=style,
+                frame=k,
+                stimulus=stimulus,
+                level=int(is_pain),
+                _mouth=mouth,
+                _pacifier=pacifier,
+                dataset=style,
+            )
+    else:
+        raise ValueError(f"unknown population {population!r}; expected one of {POPULATIONS}")
+
+    for i, row in enumerate(rows):
+        scene = replace(
+            row["scene"],
+            mouth_open=row.pop("_mouth", 0.0),
+            tongue=row.pop("_tongue", False),
+            pacifier=row.pop("_pacifier", False),
+        )
+        row["scene"] = scene
+        score = pspi(row["aus"])
+        row.setdefault("dataset", population)
+        row.setdefault("level", _levels_from_pspi(score))
+        row.update(
+            population=population,
+            subject=f"{row['dataset']}-{subject:04d}",
+            image_index=i,
+            pspi=score,
+            label=int(score > 0),
+            occluded=scene.occluder != "none",
+        )
+    return rows
