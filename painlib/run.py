@@ -113,12 +113,27 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progres
             request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as err:
+        number, first_line = _source_cell(partial, err.cell_index)
         raise NotebookError(
-            f"{notebook.name} failed in cell {err.cell_index} (execution count {err.exec_count}): "
+            f"{notebook.name} failed in cell {number} (`{first_line}`): "
             f"{err.ename}: {err.evalue}\nPartial output kept at {partial}"
         ) from None
     partial.replace(output)  # the executed copy appears only once complete
     return output
+
+
+def _source_cell(executed: Path, index: int) -> tuple[int, str]:
+    """1-based number of a cell in the *source* notebook (papermill inserts a cell) and its first line."""
+    import nbformat
+
+    cells = [
+        c
+        for c in nbformat.read(executed, as_version=4).cells
+        if "papermill-error-cell-tag" not in c.metadata.get("tags", [])
+    ]
+    injected = sum("injected-parameters" in c.metadata.get("tags", []) for c in cells[:index])
+    first = next((line for line in cells[index].source.splitlines() if line.strip()), "")
+    return index - injected + 1, first[:80]
 
 
 def build_book(*, strict: bool = True) -> Path:

@@ -76,15 +76,30 @@ def pspi(aus: dict[str, float]) -> float:
     return aus["au4"] + max(aus["au6"], aus["au7"]) + max(aus["au9"], aus["au10"]) + aus["au43"]
 
 
-def pain_aus(rng: np.random.Generator, strength: float, atypical: bool = False) -> dict[str, float]:
+def pain_recipe(rng: np.random.Generator) -> dict[str, float]:
+    """How one person shows pain: a weight 0.15–1.2 per AU, two or three AUs dominating.
+
+    People differ in which AUs carry their pain (Kunz & Lautenbacher describe such expression clusters), so a
+    model that has seen a person in pain knows their recipe; an unseen person may use a rarer one.
+    """
+    weights = rng.uniform(0.15, 0.55, len(AUS))
+    weights[rng.choice(len(AUS), size=int(rng.integers(2, 4)), replace=False)] = rng.uniform(0.9, 1.2)
+    return dict(zip(AUS, weights.tolist()))
+
+
+def pain_aus(
+    rng: np.random.Generator, strength: float, atypical: bool = False, recipe: dict[str, float] | None = None
+) -> dict[str, float]:
     """Integer AU intensities (0–5) for a pain expression of ``strength`` 0–1.
 
-    A typical pain face recruits all four PSPI components together; an atypical one (CP) recruits only
-    one or two of them, weaker. At least one AU is non-zero whenever ``strength > 0``.
+    ``recipe`` weights each AU (see :func:`pain_recipe`; default: all equal). A typical pain face recruits
+    the four PSPI components together; an atypical one (CP) recruits only one or two of them, weaker.
+    At least one AU is non-zero whenever ``strength > 0``.
     """
     base = strength * 5.0
-    aus = {au: base * rng.uniform(0.5, 1.1) for au in AUS}
-    aus["au43"] = base * rng.uniform(0.0, 0.9) if rng.random() < 0.5 else 0.0
+    recipe = recipe or dict.fromkeys(AUS, 0.8)
+    aus = {au: base * recipe[au] * rng.uniform(0.8, 1.1) for au in AUS}
+    aus["au43"] = aus["au43"] if rng.random() < 0.6 else 0.0
     if atypical:
         keep = set(rng.choice(["au4", "au6", "au7", "au9", "au10", "au43"], size=2, replace=False))
         aus = {au: (v * rng.uniform(0.4, 0.8) if au in keep else 0.0) for au, v in aus.items()}
@@ -121,7 +136,7 @@ def base_scene(rng: np.random.Generator, population: str, size_px: int) -> Scene
         )
         return Scene(**common, background="studio", background_bgr=(235, 235, 235), blur_px=0.4)
     if population == "cp":
-        common.update(roll_deg=float(rng.normal(0, 12)), yaw=float(rng.normal(0, 0.4)))
+        common.update(roll_deg=float(rng.normal(0, 9)), yaw=float(rng.normal(0, 0.3)))
         return Scene(**common, background="clutter", background_bgr=(185, 200, 205), blur_px=0.7, downsample=1.5)
     if population == "neonate":
         common.update(roll_deg=float(rng.normal(0, 10)), face_scale=float(rng.uniform(0.25, 0.33)))
@@ -164,6 +179,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
     scene0 = base_scene(rng, population, size_px)
     # How readily this person shows pain on the face (people differ a lot: Prkachin & Solomon 2008).
     expressiveness = float(rng.uniform(0.35, 1.0))
+    recipe = pain_recipe(rng)
     rows: list[dict] = []
 
     def add(aus, scene, **fields):
@@ -180,11 +196,13 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
             for f in range(n):
                 t = (f + 0.5) / n
                 strength = peak * float(np.exp(-(((t - 0.5) / 0.22) ** 2)))
-                aus = pain_aus(rng, strength) if strength > 0.08 else no_pain_aus()
+                # consecutive frames of one episode share their AU pattern (one random stream per episode)
+                episode_rng = np.random.default_rng([seed, subject, q])
+                aus = pain_aus(episode_rng, strength, recipe=recipe) if strength > 0.08 else no_pain_aus()
                 aus["au43"] = float(aus["au43"] >= 2)  # UNBC codes eye closure as present/absent
                 add(
                     aus,
-                    jitter_scene(seq_scene, rng, 0.3),
+                    jitter_scene(seq_scene, rng, 0.15),
                     video=f"seq{q}",
                     frame=f,
                     stimulus="shoulder_motion",
@@ -196,11 +214,12 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
             trial_scene = jitter_scene(scene0, rng, 0.5)
             for level in range(5):
                 for f in range(per):
-                    strength = expressiveness * level / 4 * float(rng.uniform(0.8, 1.1))
-                    aus = pain_aus(rng, strength) if level else no_pain_aus()
+                    strength = expressiveness * level / 4 * float(rng.uniform(0.9, 1.05))
+                    level_rng = np.random.default_rng([seed, subject, trial, level])
+                    aus = pain_aus(level_rng, strength, recipe=recipe) if level else no_pain_aus()
                     add(
                         aus,
-                        jitter_scene(trial_scene, rng, 0.3),
+                        jitter_scene(trial_scene, rng, 0.15),
                         video=f"trial{trial}",
                         frame=level * per + f,
                         stimulus="electrical",
@@ -210,7 +229,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
         n_pain = n_images // 2
         for k in range(n_images):
             is_pain = k >= n_images - n_pain
-            aus = pain_aus(rng, float(rng.uniform(0.45, 1.0))) if is_pain else no_pain_aus()
+            aus = pain_aus(rng, float(rng.uniform(0.45, 1.0)), recipe=recipe) if is_pain else no_pain_aus()
             add(aus, jitter_scene(scene0, rng, 0.2), video="photo", frame=k, stimulus="posed", level=int(is_pain))
     elif population == "cp":
         open_mouth_habit = rng.random() < 0.5
@@ -224,7 +243,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
             for moment in ("pain", "rest"):
                 strength = expressiveness * float(rng.uniform(0.3, 1.0)) if moment == "pain" else 0.0
                 aus = (
-                    pain_aus(rng, strength, atypical=atypical_person and rng.random() < 0.7)
+                    pain_aus(rng, strength, atypical=atypical_person and rng.random() < 0.7, recipe=recipe)
                     if strength
                     else no_pain_aus()
                 )
@@ -249,7 +268,11 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
             stimuli = sorted(picks, key=list(ICOPE_STIMULI).index)
         for k, stimulus in enumerate(stimuli):
             is_pain = stimulus == "pain"
-            aus = pain_aus(rng, expressiveness * float(rng.uniform(0.5, 1.0))) if is_pain else no_pain_aus()
+            aus = (
+                pain_aus(rng, expressiveness * float(rng.uniform(0.5, 1.0)), recipe=recipe)
+                if is_pain
+                else no_pain_aus()
+            )
             crying = is_pain or stimulus == "cry"
             mouth = float(rng.uniform(0.6, 1.0)) if crying and rng.random() < 0.85 else 0.0
             pacifier = (not crying) and rng.random() < 0.25
