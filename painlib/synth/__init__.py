@@ -46,7 +46,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the drawing changes, so cached datasets from an older generator are not reused.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 
 NUISANCE_COLUMNS = ("roll_deg", "yaw", "mouth_open", "tongue", "pacifier", "occluder")
 

@@ -174,7 +174,8 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
 
     Deterministic in ``(population, subject, seed)``; the order of calls does not matter.
     """
-    rng = np.random.default_rng([seed, POPULATIONS.index(population), subject])
+    stream = [seed, POPULATIONS.index(population), subject]  # every random stream of this subject starts so
+    rng = np.random.default_rng(stream)
     idn = sample_identity(rng, population)
     scene0 = base_scene(rng, population, size_px)
     # How readily this person shows pain on the face (people differ a lot: Prkachin & Solomon 2008).
@@ -197,7 +198,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
                 t = (f + 0.5) / n
                 strength = peak * float(np.exp(-(((t - 0.5) / 0.22) ** 2)))
                 # consecutive frames of one episode share their AU pattern (one random stream per episode)
-                episode_rng = np.random.default_rng([seed, subject, q])
+                episode_rng = np.random.default_rng([*stream, 1, q])
                 aus = pain_aus(episode_rng, strength, recipe=recipe) if strength > 0.08 else no_pain_aus()
                 aus["au43"] = float(aus["au43"] >= 2)  # UNBC codes eye closure as present/absent
                 add(
@@ -215,7 +216,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
             for level in range(5):
                 for f in range(per):
                     strength = expressiveness * level / 4 * float(rng.uniform(0.9, 1.05))
-                    level_rng = np.random.default_rng([seed, subject, trial, level])
+                    level_rng = np.random.default_rng([*stream, 2, trial, level])
                     aus = pain_aus(level_rng, strength, recipe=recipe) if level else no_pain_aus()
                     add(
                         aus,
