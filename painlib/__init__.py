@@ -3,7 +3,12 @@
 Notebooks call small, plain functions from here; each module owns one stage (see ``book/reading.md``).
 """
 
-from .session import setup
+import warnings
+
+# tqdm.auto falls back to text bars when ipywidgets is absent; its warning says nothing a reader can act on.
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+from .session import setup  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["setup", "__version__"]

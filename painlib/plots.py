@@ -105,3 +105,109 @@ def scenario_bars(
     ax.set_title(title or metric)
     fig.tight_layout()
     return fig
+
+
+#: Scale names as printed in figures and tables.
+SCALE_NAMES = {"facs": "FACS", "ncapc": "NCAPC", "wong_baker": "Wong-Baker"}
+
+
+def _icc_bands(ax, horizontal: bool = True) -> None:
+    """Shade the Fleiss categories (low < 0.40 ≤ fair to good ≤ 0.75 < excellent) behind an ICC axis."""
+    span = ax.axhspan if horizontal else ax.axvspan
+    for lo, hi, name, shade in ((-1, 0.40, "low", 0.10), (0.40, 0.75, "fair to good", 0.05), (0.75, 1, "excellent", 0)):
+        if shade:
+            span(lo, hi, color="grey", alpha=shade, lw=0)
+        if horizontal:
+            ax.text(1.01, (max(lo, 0) + hi) / 2, name, transform=ax.get_yaxis_transform(), fontsize=7, va="center")
+        else:
+            ax.text((max(lo, 0) + hi) / 2, 1.01, name, transform=ax.get_xaxis_transform(), fontsize=7, ha="center")
+
+
+def icc_forest(
+    summary: pd.DataFrame, paper: pd.DataFrame | None = None, by: str = "stimulus", title: str | None = None
+):
+    """ICC with 95 % CI per scale (panels) and group (rows), from :func:`painlib.reliability.icc_summary`.
+
+    ``paper`` (groups × scales, e.g. :data:`painlib.published.CP_TABLE4_ICC` plus an overall row) is drawn as
+    open diamonds labelled as the paper's values.
+    """
+    scales = list(dict.fromkeys(summary["scale"]))
+    groups = list(dict.fromkeys(summary[by]))
+    fig, axes = plt.subplots(1, len(scales), figsize=(3.1 * len(scales), 0.45 * len(groups) + 1.4), sharey=True)
+    for ax, scale in zip(np.atleast_1d(axes), scales):
+        rows = summary[summary["scale"] == scale].set_index(by).reindex(groups)
+        y = np.arange(len(groups))
+        err = np.vstack([rows["ICC"] - rows["ci_low"], rows["ci_high"] - rows["ICC"]]).clip(0)
+        ax.errorbar(rows["ICC"], y, xerr=err, fmt="o", color="C0", capsize=3, label="synthetic raters (ours)")
+        if paper is not None and scale in paper:
+            ref = paper[scale].reindex(groups)
+            ax.plot(ref, y, "D", mfc="none", color="C3", ms=7, label="paper (real raters)")
+        ax.set_xlim(min(0.0, float(rows["ci_low"].min()) - 0.05), 1.0)
+        _icc_bands(ax, horizontal=False)
+        ax.set_yticks(y, groups)
+        ax.invert_yaxis()
+        ax.set_xlabel("ICC")
+        ax.set_title(SCALE_NAMES.get(scale, scale), pad=14)
+    np.atleast_1d(axes)[0].legend(loc="lower left", fontsize=7)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = None, hue: str | None = "stimulus"):
+    """Bland–Altman plot per scale for two raters (:func:`pingouin.plot_blandaltman`), points coloured by ``hue``.
+
+    ``scores`` is the long output of :func:`painlib.reliability.score_ratings`.
+    """
+    import pingouin  # imported here: only this figure needs it
+
+    raters = raters or tuple(sorted(scores["rater"].unique())[:2])
+    scales = list(dict.fromkeys(scores["scale"]))
+    fig, axes = plt.subplots(1, len(scales), figsize=(4.2 * len(scales), 3.6))
+    for ax, scale in zip(np.atleast_1d(axes), scales):
+        wide = scores[scores["scale"] == scale].pivot(index="target", columns="rater", values="score")
+        extra = scores[(scores["scale"] == scale) & (scores["rater"] == raters[0])].set_index("target")
+        pingouin.plot_blandaltman(wide[raters[0]], wide[raters[1]], ax=ax, alpha=0)  # lines and annotations
+        jitter = np.random.default_rng(0).uniform(-0.15, 0.15, (2, len(wide)))  # whole-number scores overlap
+        mean = (wide[raters[0]] + wide[raters[1]]) / 2 + jitter[0]
+        diff = wide[raters[0]] - wide[raters[1]] + jitter[1]
+        sns.scatterplot(
+            x=mean,
+            y=diff,
+            hue=extra[hue].reindex(wide.index) if hue else None,
+            ax=ax,
+            s=18,
+            legend=ax is np.atleast_1d(axes)[-1],
+        )
+        if ax.get_legend() is not None:
+            sns.move_legend(ax, "upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title=hue)
+        ax.set_title(SCALE_NAMES.get(scale, scale))
+        ax.set_xlabel(f"mean of {raters[0]} and {raters[1]}")
+        ax.set_ylabel(f"{raters[0]} − {raters[1]}")
+    fig.tight_layout()
+    return fig
+
+
+def icc_noise_curves(sweep: pd.DataFrame, paper_overall: pd.Series | None = None, marker: float | None = None):
+    """ICC of each scale against rater noise (:func:`painlib.synth.raters.icc_against_noise`), 95 % CI bands.
+
+    ``paper_overall`` (scale → ICC) is drawn as dotted lines; ``marker`` marks the noise used in the chapter.
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    for i, (scale, rows) in enumerate(sweep.groupby("scale", sort=False)):
+        ax.plot(rows["noise"], rows["ICC"], "o-", color=f"C{i}", label=f"{SCALE_NAMES.get(scale, scale)} (synthetic)")
+        ax.fill_between(rows["noise"], rows["ci_low"], rows["ci_high"], color=f"C{i}", alpha=0.15, lw=0)
+        if paper_overall is not None and scale in paper_overall:
+            ax.axhline(paper_overall[scale], color=f"C{i}", ls=":", lw=1.2)
+    if paper_overall is not None:
+        ax.plot([], [], color="grey", ls=":", label="paper, overall")
+    if marker is not None:
+        ax.axvline(marker, color="k", lw=0.8)
+    _icc_bands(ax)
+    ax.set_ylim(min(0.0, float(sweep["ci_low"].min())), 1.0)
+    ax.set_xlabel("rater perception noise (SD, AU intensity units)")
+    ax.set_ylabel("ICC(2,k)")
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -102,6 +103,10 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progres
     out_dir.mkdir(parents=True, exist_ok=True)
     output = out_dir / notebook.name
     partial = out_dir / f".{notebook.stem}.running.ipynb"
+    # Progress bars belong in the terminal (the runner shows one per notebook), not in the published pages;
+    # the kernel inherits this environment, and tqdm reads TQDM_* variables as defaults.
+    previous = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"
     try:
         pm.execute_notebook(
             str(notebook),
@@ -118,6 +123,11 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progres
             f"{notebook.name} failed in cell {number} (`{first_line}`): "
             f"{err.ename}: {err.evalue}\nPartial output kept at {partial}"
         ) from None
+    finally:
+        if previous is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = previous
     partial.replace(output)  # the executed copy appears only once complete
     return output
 

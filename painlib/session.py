@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
+import sys
+import tempfile
 
 import numpy as np
 
@@ -31,11 +34,12 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     random.seed(seed)
     np.random.seed(seed)
-    import keras
-    import tensorflow as tf
+    with _stderr_captured(quiet):  # TensorFlow's C++ start-up lines bypass Python logging
+        import keras
+        import tensorflow as tf
 
+        gpus = tf.config.list_physical_devices("GPU")
     keras.utils.set_random_seed(seed)
-    gpus = tf.config.list_physical_devices("GPU")
     if not gpus:
         tf.config.experimental.enable_op_determinism()
     if mixed_precision and gpus:
@@ -60,3 +64,29 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
     }
+
+
+@contextlib.contextmanager
+def _stderr_captured(enabled: bool = True):
+    """Send file descriptor 2 to a temporary file for the block; replay it if the block raises.
+
+    TensorFlow writes its start-up lines (CUDA probing, oneDNN notices) from C++ straight to the process's
+    stderr, where neither ``logging`` nor ``TF_CPP_MIN_LOG_LEVEL`` reaches all of them.
+    """
+    if not enabled:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)

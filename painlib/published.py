@@ -1,0 +1,27 @@
+"""Numbers reported by the source studies, shown beside ours and always labelled as the paper's.
+
+Typed in once here, from the text of the studies (``../shared/seeds``), so that every chapter quotes the same
+values and a reader can check them against the source in one place.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: CP paper: ICC(2,k) of two physiotherapists per source of pain (Table 4) and over all 127 videos
+#: (``all``, from the results text), per scale in the paper's column order.
+CP_ICC2K = pd.DataFrame(
+    {
+        "wong_baker": {"injection": 0.412, "stretching": 0.845, "other": 0.661, "all": 0.639},
+        "ncapc": {"injection": 0.590, "stretching": 0.739, "other": 0.469, "all": 0.551},
+        "facs": {"injection": 0.565, "stretching": 0.891, "other": 0.764, "all": 0.751},
+    }
+).rename_axis(index="stimulus", columns="scale")
+
+#: CP paper, Table 4: videos the two raters' consensus rated "no pain" / "pain", per scale.
+CP_CONSENSUS_COUNTS = pd.DataFrame(
+    {"no pain": {"wong_baker": 20, "ncapc": 19, "facs": 16}, "pain": {"wong_baker": 107, "ncapc": 108, "facs": 111}}
+).rename_axis(index="scale")
+
+#: CP paper, data collection: recordings per source of pain (77 injection, 32 stretching, 18 other).
+CP_VIDEOS_PER_STIMULUS = pd.Series({"injection": 77, "stretching": 32, "other": 18}, name="videos")

@@ -1,0 +1,410 @@
+"""Observational pain scales, inter-rater reliability (ICC) and consensus labels (chapter 02).
+
+A *ratings table* has one row per (target, rater): the item sheet a rater filled in for one video or image.
+
+==============  =====================================================================================
+target          what was rated (a video or an image), e.g. ``"cp-0003/video1"``
+rater           who rated it
+stimulus        source of pain (injection, stretching, other, …); used to group the ICC
+au4 … au43      FACS intensities 0–5 of the six pain AUs (AU4, AU6, AU7, AU9, AU10, AU43)
+ncapc_*         the 18 NCAPC items, 0–3 each (names in :data:`NCAPC_ITEMS`)
+wong_baker      Wong-Baker FACES 0–10
+==============  =====================================================================================
+
+:func:`score_ratings` turns it into a long table of scale scores, :func:`icc` measures agreement on it and
+:func:`consensus_labels` turns it into pain / no-pain labels with the CP paper's unanimous-zero rule.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pingouin
+
+log = logging.getLogger(__name__)
+
+#: The six pain action units of the FACS pain score, each rated 0–5.
+FACS_AUS: tuple[str, ...] = ("au4", "au6", "au7", "au9", "au10", "au43")
+
+#: The 18 NCAPC items (each 0 = not at all … 3 = very often) grouped in the checklist's six subscales.
+#: Item counts per subscale follow the layout used in this book; pass ``subscales=`` to the scoring
+#: function if your copy of the checklist groups them differently.
+NCAPC_SUBSCALES: dict[str, tuple[str, ...]] = {
+    "vocal": ("ncapc_vocal_1", "ncapc_vocal_2"),
+    "emotional": ("ncapc_emotional_1", "ncapc_emotional_2", "ncapc_emotional_3"),
+    "facial": ("ncapc_facial_1", "ncapc_facial_2", "ncapc_facial_3", "ncapc_facial_4"),
+    "body_language": ("ncapc_body_1", "ncapc_body_2", "ncapc_body_3", "ncapc_body_4"),
+    "protective": ("ncapc_protective_1", "ncapc_protective_2"),
+    "physiological": ("ncapc_physiological_1", "ncapc_physiological_2", "ncapc_physiological_3"),
+}
+NCAPC_ITEMS: tuple[str, ...] = tuple(item for items in NCAPC_SUBSCALES.values() for item in items)
+
+#: The six faces of the Wong-Baker FACES scale.
+WONG_BAKER_FACES: tuple[int, ...] = (0, 2, 4, 6, 8, 10)
+
+#: Scale name → (lowest, highest) total score.
+SCALES: dict[str, tuple[int, int]] = {"facs": (0, 20), "ncapc": (0, 3 * len(NCAPC_ITEMS)), "wong_baker": (0, 10)}
+
+ID_COLUMNS: tuple[str, ...] = ("target", "rater", "stimulus")
+RATINGS_COLUMNS: tuple[str, ...] = ID_COLUMNS + FACS_AUS + NCAPC_ITEMS + ("wong_baker",)
+
+#: Shrout & Fleiss (1979) names of pingouin's McGraw & Wong labels.
+_ICC_NAMES = {
+    "ICC(1,1)": "ICC1",
+    "ICC(A,1)": "ICC2",
+    "ICC(C,1)": "ICC3",
+    "ICC(1,k)": "ICC1k",
+    "ICC(A,k)": "ICC2k",
+    "ICC(C,k)": "ICC3k",
+}
+_ICC_DESCRIPTION = {
+    "ICC1": "one-way random, single rater",
+    "ICC2": "two-way random, absolute agreement, single rater",
+    "ICC3": "two-way mixed, consistency, single rater",
+    "ICC1k": "one-way random, mean of k raters",
+    "ICC2k": "two-way random, absolute agreement, mean of k raters",
+    "ICC3k": "two-way mixed, consistency, mean of k raters",
+}
+#: Fleiss (1986) categories used by the CP paper: below 0.40 low, 0.40–0.75 fair to good, above 0.75 excellent
+#: (upper bound, name); 0.40 itself is fair to good and 0.75 itself is not yet excellent.
+ICC_CATEGORIES: tuple[tuple[float, str], ...] = ((0.40, "low"), (0.75, "fair to good"), (np.inf, "excellent"))
+
+
+#: Fewest targets an ICC is computed from (pingouin's ANOVA needs five ratings; three targets is a bare minimum).
+MIN_TARGETS = 3
+
+
+class IncompleteRatingsError(ValueError):
+    """A rating table where some target lacks a rating from some rater (or has two)."""
+
+
+# --------------------------------------------------------------------------------------------------- items
+
+
+def _require_columns(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        lower = {str(c).lower().strip().replace(" ", "_").replace("-", "_"): c for c in table.columns}
+        hints = [f"{c!r} (found {lower[c]!r} — rename it)" for c in missing if c in lower]
+        raise ValueError(
+            f"{what} is missing column(s) {missing[:10]}{' …' if len(missing) > 10 else ''}"
+            + (f". Hint: {'; '.join(hints)}" if hints else "")
+        )
+
+
+def check_items(
+    table: pd.DataFrame, columns: Sequence[str], low: int, high: int, missing: str = "raise", what: str = "ratings"
+) -> pd.DataFrame:
+    """Validate item columns: integers in ``[low, high]``; return the rows that may be scored.
+
+    Missing values raise an error naming the rows and columns, unless ``missing="drop"``, which drops those rows
+    and logs how many (the dropped row labels are kept in ``result.attrs["dropped_rows"]``). A value out of range
+    or not a whole number always raises: a typo must not become a score.
+    """
+    if missing not in ("raise", "drop"):
+        raise ValueError(f"missing must be 'raise' or 'drop', not {missing!r}")
+    _require_columns(table, columns, what)
+    values = table[list(columns)].apply(pd.to_numeric, errors="coerce")
+    text = table[list(columns)].notna() & values.isna()
+    if text.any().any():
+        raise ValueError(f"{what}: non-numeric values at {_cells(text, table)}")
+    out_of_range = values.notna() & ((values < low) | (values > high) | (values % 1 != 0))
+    if out_of_range.any().any():
+        raise ValueError(f"{what}: values must be whole numbers {low}–{high}; not so at {_cells(out_of_range, table)}")
+    gaps = values.isna()
+    if gaps.any().any():
+        if missing == "raise":
+            raise ValueError(
+                f"{what}: missing values at {_cells(gaps, table)}; fill them in or pass missing='drop' to score "
+                "only complete rows"
+            )
+        dropped = list(table.index[gaps.any(axis=1)])
+        log.warning("%s: dropped %d row(s) with missing items: %s", what, len(dropped), dropped[:20])
+        table = table.loc[~gaps.any(axis=1)].copy()
+        table.attrs["dropped_rows"] = dropped
+    return table
+
+
+def _cells(mask: pd.DataFrame, table: pd.DataFrame, limit: int = 10) -> str:
+    """'row 3 column au4 (value 7), …' for the True cells of ``mask``."""
+    rows, cols = np.nonzero(mask.to_numpy())
+    cells = []
+    for r, c in zip(rows[:limit], cols[:limit]):
+        value = table[mask.columns[c]].iloc[r]
+        value = value.item() if isinstance(value, np.generic) else value
+        cells.append(f"row {table.index[r]!r} column {mask.columns[c]!r} (value {value!r})")
+    return ", ".join(cells) + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+
+
+def facs_pain_score(table: pd.DataFrame, missing: str = "raise") -> pd.Series:
+    """FACS pain score 0–20: AU4 + max(AU6, AU7) + max(AU9, AU10) + AU43 from intensities 0–5.
+
+    ``table`` has the columns of :data:`FACS_AUS`; returns one score per (kept) row, same index.
+    """
+    t = check_items(table, FACS_AUS, 0, 5, missing, "FACS items").astype({au: float for au in FACS_AUS})
+    score = t["au4"] + t[["au6", "au7"]].max(axis=1) + t[["au9", "au10"]].max(axis=1) + t["au43"]
+    return score.rename("facs")
+
+
+def ncapc_score(
+    table: pd.DataFrame, missing: str = "raise", subscales: dict[str, Sequence[str]] | None = None
+) -> pd.DataFrame:
+    """NCAPC subscale sums and total (0–54) from the 18 items, each 0–3.
+
+    Returns a DataFrame with one column per subscale (vocal, emotional, facial, body_language, protective,
+    physiological) and ``ncapc`` (the total), same index as the kept rows of ``table``.
+    """
+    subscales = NCAPC_SUBSCALES if subscales is None else subscales
+    items = [i for group in subscales.values() for i in group]
+    t = check_items(table, items, 0, 3, missing, "NCAPC items")
+    out = pd.DataFrame({name: t[list(group)].astype(float).sum(axis=1) for name, group in subscales.items()})
+    out["ncapc"] = out.sum(axis=1)
+    return out
+
+
+def wong_baker_score(table: pd.DataFrame, missing: str = "raise", faces_only: bool = False) -> pd.Series:
+    """Wong-Baker FACES score 0–10 from the column ``wong_baker``.
+
+    With ``faces_only=True`` only the six faces (0, 2, …, 10) are accepted; otherwise any whole number 0–10.
+    """
+    t = check_items(table, ["wong_baker"], 0, 10, missing, "Wong-Baker")
+    score = t["wong_baker"].astype(float)
+    if faces_only:
+        odd = t.index[~score.isin(WONG_BAKER_FACES)]
+        if len(odd):
+            raise ValueError(f"Wong-Baker: rows {list(odd[:10])} are not one of the faces {WONG_BAKER_FACES}")
+    return score
+
+
+def score_ratings(ratings: pd.DataFrame, missing: str = "raise") -> pd.DataFrame:
+    """Score every scale of a ratings table (see the module docstring) into a long table.
+
+    Returns columns target, rater, stimulus, scale (facs, ncapc, wong_baker), score. With ``missing="drop"``
+    a row missing an item of one scale loses only that scale's score.
+    """
+    _require_columns(ratings, ID_COLUMNS, "ratings table")
+    scores = {
+        "facs": facs_pain_score(ratings, missing),
+        "ncapc": ncapc_score(ratings, missing)["ncapc"],
+        "wong_baker": wong_baker_score(ratings, missing),
+    }
+    parts = [
+        ratings.loc[s.index, list(ID_COLUMNS)].assign(scale=name, score=s.to_numpy()) for name, s in scores.items()
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+def read_ratings(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a ratings CSV (one row per target and rater, columns :data:`RATINGS_COLUMNS`) and validate it."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no ratings table at {path}")
+    table = pd.read_csv(path, dtype={"target": str, "rater": str, "stimulus": str})
+    _require_columns(table, RATINGS_COLUMNS, f"ratings table {path.name}")
+    dup = table.duplicated(["target", "rater"], keep=False)
+    if dup.any():
+        pairs = table.loc[dup, ["target", "rater"]].drop_duplicates().itertuples(index=False)
+        raise ValueError(f"{path.name}: more than one row for (target, rater) {[tuple(p) for p in pairs][:10]}")
+    return table
+
+
+# ----------------------------------------------------------------------------------------------------- ICC
+
+
+def check_complete(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> None:
+    """Raise :class:`IncompleteRatingsError` unless every target has exactly one rating by every rater."""
+    _require_columns(data, [targets, raters, ratings], "rating table")
+    counts = data.dropna(subset=[ratings]).pivot_table(
+        index=targets, columns=raters, values=ratings, aggfunc="size", fill_value=0, observed=True
+    )
+    counts = counts.reindex(index=pd.unique(data[targets]), columns=pd.unique(data[raters]), fill_value=0)
+    gaps = [(t, r) for t, r in zip(*np.nonzero(counts.to_numpy() == 0))]
+    twice = [(t, r) for t, r in zip(*np.nonzero(counts.to_numpy() > 1))]
+    problems = []
+    if gaps:
+        named = [(counts.index[t], counts.columns[r]) for t, r in gaps]
+        problems.append(
+            f"{len(named)} missing (target, rater) rating(s): {named[:10]}{' …' if len(named) > 10 else ''}"
+        )
+    if twice:
+        named = [(counts.index[t], counts.columns[r]) for t, r in twice]
+        problems.append(f"{len(named)} (target, rater) pair(s) rated more than once: {named[:10]}")
+    if problems:
+        raise IncompleteRatingsError(
+            "; ".join(problems) + ". Complete the table or pass missing='drop' to leave those targets out."
+        )
+
+
+def drop_incomplete(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> tuple[pd.DataFrame, list]:
+    """Keep only targets rated once by every rater; return ``(kept_rows, dropped_targets)``."""
+    rated = data.dropna(subset=[ratings])
+    n_raters = data[raters].nunique()
+    per_target = rated.groupby(targets, observed=True)[raters].agg(["nunique", "size"])
+    complete = per_target.index[(per_target["nunique"] == n_raters) & (per_target["size"] == n_raters)]
+    dropped = sorted(set(data[targets]) - set(complete), key=str)
+    return rated[rated[targets].isin(complete)], dropped
+
+
+def icc(
+    data: pd.DataFrame,
+    targets: str,
+    raters: str,
+    ratings: str,
+    by: str | Sequence[str] | None = None,
+    missing: str = "raise",
+) -> pd.DataFrame:
+    """All six Shrout & Fleiss intraclass correlations from a long table (one row per target and rater).
+
+    Computed by :func:`pingouin.intraclass_corr`. Returns one row per form with the columns ``Type`` (ICC1,
+    ICC2, ICC3, ICC1k, ICC2k, ICC3k), ``Description``, ``ICC``, ``F``, ``df1``, ``df2``, ``pval``, ``CI95%``
+    (as pingouin gives it, rounded to 2 decimals), ``ci_low``, ``ci_high``, ``n_targets``, ``n_raters`` and
+    ``interpretation`` (:func:`interpret_icc`). With ``by`` (for example ``"stimulus"`` or
+    ``["scale", "stimulus"]``) the table is computed per group and the group columns lead.
+    The CP paper reports ICC2k: two-way random effects, absolute agreement, mean of the k raters.
+
+    An incomplete table raises :class:`IncompleteRatingsError` listing the gaps; ``missing="drop"`` leaves the
+    incomplete targets out, logs them and lists them in ``result.attrs["dropped_targets"]``.
+    """
+    if missing not in ("raise", "drop"):
+        raise ValueError(f"missing must be 'raise' or 'drop', not {missing!r}")
+    _require_columns(data, [targets, raters, ratings], "rating table")
+    if by is not None:
+        keys = [by] if isinstance(by, str) else list(by)
+        _require_columns(data, keys, "rating table")
+        parts, dropped = [], []
+        for group, rows in data.groupby(keys, sort=True, observed=True):
+            if rows[targets].nunique() < MIN_TARGETS:
+                log.warning(
+                    "ICC: group %s has %d target(s), fewer than %d; its ICC is left empty",
+                    dict(zip(keys, group)),
+                    rows[targets].nunique(),
+                    MIN_TARGETS,
+                )
+                table = _empty_icc(rows[targets].nunique(), rows[raters].nunique())
+            else:
+                try:
+                    table = icc(rows, targets, raters, ratings, missing=missing)
+                except ValueError as err:
+                    raise type(err)(f"group {dict(zip(keys, group))}: {err}") from err
+            dropped += table.attrs.get("dropped_targets", [])
+            parts.append(table.assign(**dict(zip(keys, group)))[keys + list(table.columns)])
+        out = pd.concat(parts, ignore_index=True)
+        out.attrs["dropped_targets"] = dropped
+        return out
+    if missing == "drop":
+        data, dropped = drop_incomplete(data, targets, raters, ratings)
+        if dropped:
+            log.warning("ICC: left out %d incomplete target(s): %s", len(dropped), dropped[:20])
+    else:
+        check_complete(data, targets, raters, ratings)
+        dropped = []
+    n_targets, n_raters = data[targets].nunique(), data[raters].nunique()
+    if n_targets < MIN_TARGETS or n_raters < 2:
+        raise ValueError(f"ICC needs at least {MIN_TARGETS} targets and 2 raters; got {n_targets} and {n_raters}")
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")  # pingouin 0.7 on pandas 3.1
+        out = pingouin.intraclass_corr(data=data, targets=targets, raters=raters, ratings=ratings)
+    out["Type"] = out["Type"].map(lambda t: _ICC_NAMES.get(t, t))
+    ci_col = "CI95%" if "CI95%" in out.columns else "CI95"
+    out = out.rename(columns={ci_col: "CI95%"})
+    out.insert(1, "Description", out["Type"].map(_ICC_DESCRIPTION))
+    out["ci_low"] = [float(ci[0]) for ci in out["CI95%"]]
+    out["ci_high"] = [float(ci[1]) for ci in out["CI95%"]]
+    out["n_targets"], out["n_raters"] = n_targets, n_raters
+    out["interpretation"] = interpret_icc(out["ICC"])
+    out.attrs["dropped_targets"] = dropped
+    return out
+
+
+def _empty_icc(n_targets: int, n_raters: int) -> pd.DataFrame:
+    """The six ICC rows, empty, for a group too small to estimate them."""
+    out = pd.DataFrame({"Type": list(_ICC_DESCRIPTION), "Description": list(_ICC_DESCRIPTION.values())})
+    for col in ("ICC", "F", "df1", "df2", "pval"):
+        out[col] = np.nan
+    out["CI95%"] = [np.array([np.nan, np.nan])] * len(out)
+    out["ci_low"] = out["ci_high"] = np.nan
+    out["n_targets"], out["n_raters"] = n_targets, n_raters
+    out["interpretation"] = "too few targets"
+    return out
+
+
+def interpret_icc(value):
+    """Fleiss (1986) category of an ICC: "low" (< 0.40), "fair to good" (0.40–0.75), "excellent" (> 0.75).
+
+    Accepts a number or a Series; NaN (e.g. raters who never vary) reads "undefined".
+    """
+
+    def one(v: float) -> str:
+        if v is None or not np.isfinite(v):
+            return "undefined"
+        if v < ICC_CATEGORIES[0][0]:
+            return ICC_CATEGORIES[0][1]
+        return ICC_CATEGORIES[1][1] if v <= ICC_CATEGORIES[1][0] else ICC_CATEGORIES[2][1]
+
+    if isinstance(value, pd.Series):
+        return value.map(one)
+    return one(float(value))
+
+
+# ------------------------------------------------------------------------------------------------ labels
+
+
+def consensus_labels(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> pd.Series:
+    """Binary label per target: 0 ("no pain") only when every rater scored 0, else 1 (the CP paper's rule).
+
+    ``data`` is long (one row per target and rater) and must be complete: a missing rating could hide a
+    non-zero score, so it raises :class:`IncompleteRatingsError` rather than guessing.
+    """
+    check_complete(data, targets, raters, ratings)
+    if (data[ratings] < 0).any():
+        raise ValueError(f"{ratings!r} has negative scores; scale scores start at 0")
+    return (data.groupby(targets, sort=False)[ratings].max() > 0).astype(int).rename("label")
+
+
+# ------------------------------------------------------------------------------------------------ tables
+
+
+def icc_summary(scores: pd.DataFrame, by: str = "stimulus", form: str = "ICC2k", overall: str = "all") -> pd.DataFrame:
+    """One ICC form per scale, for each value of ``by`` and for all targets together (``by`` = ``overall``).
+
+    ``scores`` is the long output of :func:`score_ratings`. Returns columns scale, ``by``, ICC, ci_low, ci_high,
+    interpretation, n_targets — the content of the CP paper's Table 4 (which reports ICC2k).
+    """
+    if form not in _ICC_DESCRIPTION:
+        raise ValueError(f"form must be one of {list(_ICC_DESCRIPTION)}, not {form!r}")
+    per_group = icc(scores, "target", "rater", "score", by=["scale", by])
+    pooled = icc(scores, "target", "rater", "score", by="scale").assign(**{by: overall})
+    out = pd.concat([per_group, pooled], ignore_index=True)
+    out = out[out["Type"] == form]
+    return out[["scale", by, "ICC", "ci_low", "ci_high", "interpretation", "n_targets"]].reset_index(drop=True)
+
+
+def consensus_counts(scores: pd.DataFrame) -> pd.DataFrame:
+    """Targets whose consensus is "no pain" / "pain", per scale (rows) — the bottom of the CP paper's Table 4."""
+    counts = {
+        scale: consensus_labels(rows, "target", "rater", "score").value_counts().reindex([0, 1], fill_value=0)
+        for scale, rows in scores.groupby("scale", sort=False)
+    }
+    return pd.DataFrame(counts).T.set_axis(["no pain", "pain"], axis=1).rename_axis(index="scale")
+
+
+def icc_table(summary: pd.DataFrame, by: str = "stimulus", scales: Sequence[str] | None = None) -> pd.DataFrame:
+    """Groups × scales table of "ICC [low, high]" strings from :func:`icc_summary` (the CP paper's Table 4 layout)."""
+    cell = (
+        summary["ICC"].map("{:.3f}".format)
+        + " ["
+        + summary["ci_low"].map("{:.2f}".format)
+        + ", "
+        + summary["ci_high"].map("{:.2f}".format)
+        + "]"
+    )
+    cell = cell.where(summary["ICC"].notna(), summary["interpretation"])
+    table = summary.assign(cell=cell).pivot(index=by, columns="scale", values="cell")
+    table = table.reindex(index=list(dict.fromkeys(summary[by])))
+    return table[list(scales)] if scales is not None else table

@@ -1,0 +1,164 @@
+"""Simulated clinical raters for the embedded default (chapter 02).
+
+Two (or more) simulated physiotherapists fill in the same item sheets as the real ones (see
+:mod:`painlib.reliability`): FACS intensities of the six pain AUs, the 18 NCAPC items and a Wong-Baker face,
+for each CP video, from the video's true AU intensities at its pain moment. What makes their scores disagree
+is explicit and adjustable (:class:`RaterModel`):
+
+* perception noise on each AU, scaled by the rater's familiarity with the stimulus (the CP paper found
+  stretching, a physiotherapist's own procedure, rated most consistently and injections least);
+* a lenient or strict rater (a bias shared by all of that rater's judgements);
+* a global impression for Wong-Baker, snapped to one of its six faces;
+* for the NCAPC's non-facial items, the person's motor signs (spasticity, involuntary movement, sounds) that
+  each rater reads as pain to a different degree — the ambiguity the CP paper gives for its lower ICC.
+
+Every judgement is drawn from a random stream keyed by ``(seed, rater, target)``, so a target gets the same
+noise whatever else is rated with it, and a sweep over the noise level uses common random numbers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from ..reliability import (
+    FACS_AUS,
+    NCAPC_SUBSCALES,
+    RATINGS_COLUMNS,
+    WONG_BAKER_FACES,
+    facs_pain_score,
+    icc,
+    score_ratings,
+)
+
+__all__ = ["RaterModel", "icc_against_noise", "rate_targets", "video_targets"]
+
+
+@dataclass(frozen=True)
+class RaterModel:
+    """How simulated raters err. Noise is a standard deviation in AU intensity units (0–5 scale).
+
+    The defaults were chosen (by trying a few values on the default CP population) so that a panel of two lands
+    near the CP paper's overall agreement (FACS > Wong-Baker > NCAPC); they are a starting point for exploring
+    how the ICC responds, not a fit to the paper.
+    """
+
+    noise: float = 0.9
+    #: Multiplier of ``noise`` per stimulus (unfamiliar procedures are rated less consistently).
+    stimulus_noise: dict[str, float] = field(
+        default_factory=lambda: {"injection": 1.8, "stretching": 0.5, "other": 1.1}
+    )
+    #: Standard deviation of a rater's leniency (added to every AU judgement).
+    bias_sd: float = 0.3
+    #: Wong-Baker impression noise, in scale points (0–10) per unit of ``noise``.
+    wong_baker_noise: float = 0.8
+    #: Evidence a rater needs before coding anything: a judgement below ``0.5 + evidence`` is coded 0, so a
+    #: trace AU is often missed and a neutral face is rarely given one.
+    evidence: float = 1.0
+    #: Noise of one non-facial NCAPC item (item points 0–3 per unit of ``noise``): frequency judgements are vague.
+    behaviour_noise: float = 0.8
+    #: How far a person's motor signs (0–1) may be read as pain on the non-facial NCAPC items, varying between
+    #: raters and videos (item points per unit of ``noise``).
+    motor_confusion: float = 1.8
+
+    def noise_for(self, stimulus: str) -> float:
+        return self.noise * self.stimulus_noise.get(stimulus, 1.0)
+
+
+def video_targets(manifest: pd.DataFrame) -> pd.DataFrame:
+    """One rating target per video: its pain moment (frame 0) with the true AUs, stimulus and occluder.
+
+    ``manifest`` is the synthetic ``cp`` Manifest (chapter 00); returns columns target (``subject/video``),
+    subject, stimulus, occluder and the six AU intensities.
+    """
+    need = {"subject", "video", "frame", "stimulus", *FACS_AUS}
+    missing = sorted(need - set(manifest.columns))
+    if missing:
+        raise ValueError(f"manifest lacks {missing}; video_targets needs the synthetic CP manifest")
+    pain = manifest[manifest["frame"] == 0].copy()
+    pain.insert(0, "target", pain["subject"].astype(str) + "/" + pain["video"].astype(str))
+    cols = ["target", "subject", "stimulus"] + (["occluder"] if "occluder" in pain else []) + list(FACS_AUS)
+    return pain[cols].reset_index(drop=True)
+
+
+def _stream(seed: int, *keys) -> np.random.Generator:
+    return np.random.default_rng([seed, *(zlib.crc32(str(k).encode()) for k in keys)])
+
+
+def rate_targets(
+    targets: pd.DataFrame, n_raters: int = 2, model: RaterModel | None = None, seed: int = 0
+) -> pd.DataFrame:
+    """Item sheets of ``n_raters`` simulated raters for every row of ``targets`` (see :func:`video_targets`).
+
+    Returns a ratings table (one row per target and rater) in the schema of :mod:`painlib.reliability`:
+    target, rater, stimulus, the six AUs (0–5), the 18 NCAPC items (0–3) and wong_baker (0, 2, …, 10).
+    """
+    model = model or RaterModel()
+    true_pspi = facs_pain_score(targets)
+    item_rng = _stream(seed, "ncapc-items")
+    behaviour_items = [i for name, items in NCAPC_SUBSCALES.items() if name != "facial" for i in items]
+    item_weight = dict(zip(behaviour_items, item_rng.uniform(0.4, 1.0, len(behaviour_items))))
+    rows = []
+    for r in range(n_raters):
+        rater = f"rater_{r + 1}"
+        rater_rng = _stream(seed, "rater", r)
+        bias = rater_rng.normal(0.0, model.bias_sd)
+        for i, t in enumerate(targets.itertuples(index=False)):
+            shared = _stream(seed, "target", t.target)  # what really happened in the video: same for every rater
+            behaviour = float(np.clip(true_pspi.iloc[i] / 12 + shared.normal(0, 0.15), 0, 1))
+            motor = float(shared.uniform(0, 1))
+            rng = _stream(seed, "rating", r, t.target)
+            sd = model.noise_for(t.stimulus)
+            z = rng.standard_normal(len(FACS_AUS) + len(behaviour_items) + 2)
+            true = np.array([getattr(t, au) for au in FACS_AUS], dtype=float)
+            seen = _code(true + bias + sd * z[: len(FACS_AUS)], 5, model.evidence)
+            aus = dict(zip(FACS_AUS, seen.tolist()))
+            row = {"target": t.target, "rater": rater, "stimulus": t.stimulus, **aus}
+            row.update(_facial_items(aus))
+            # Motor signs read as pain shift all of one rater's behaviour items for this video together.
+            misread = motor * model.motor_confusion * sd * z[-2]
+            x = 3 * behaviour * np.array(list(item_weight.values())) + 0.5 * bias + misread
+            x += model.behaviour_noise * sd * z[len(FACS_AUS) : -2]
+            row.update(zip(behaviour_items, _code(x, 3, model.evidence).tolist()))
+            facs = aus["au4"] + max(aus["au6"], aus["au7"]) + max(aus["au9"], aus["au10"]) + aus["au43"]
+            impression = facs / 2 + model.wong_baker_noise * sd * z[-1]
+            row["wong_baker"] = int(min(WONG_BAKER_FACES, key=lambda face: abs(face - impression)))
+            rows.append(row)
+    return pd.DataFrame(rows, columns=list(RATINGS_COLUMNS))
+
+
+def _code(judged: np.ndarray, top: int, evidence: float) -> np.ndarray:
+    """Round judgements to whole scale points 0–``top``; below ``0.5 + evidence`` nothing is coded."""
+    coded = np.clip(np.rint(judged), 0, top).astype(int)
+    return np.where(judged < 0.5 + evidence, 0, coded)
+
+
+def _facial_items(aus: dict[str, int]) -> dict[str, int]:
+    """NCAPC facial items (0–3) from the AUs the rater saw: brow, eyes, nose / upper lip, mouth."""
+    seen = [aus["au4"], max(aus["au6"], aus["au7"], aus["au43"]), max(aus["au9"], aus["au10"]), aus["au10"]]
+    return {item: int(np.rint(v * 3 / 5)) for item, v in zip(NCAPC_SUBSCALES["facial"], seen)}
+
+
+def icc_against_noise(
+    targets: pd.DataFrame,
+    noise_levels,
+    n_raters: int = 2,
+    model: RaterModel | None = None,
+    seed: int = 0,
+    icc_type: str = "ICC2k",
+) -> pd.DataFrame:
+    """ICC of each scale as the raters' perception noise grows (same targets, common random numbers).
+
+    Returns columns noise, scale, ICC, ci_low, ci_high, interpretation.
+    """
+    model = model or RaterModel()
+    parts = []
+    for noise in noise_levels:
+        scores = score_ratings(rate_targets(targets, n_raters, replace(model, noise=float(noise)), seed))
+        table = icc(scores, "target", "rater", "score", by="scale")
+        table = table[table["Type"] == icc_type].assign(noise=float(noise))
+        parts.append(table[["noise", "scale", "ICC", "ci_low", "ci_high", "interpretation"]])
+    return pd.concat(parts, ignore_index=True)
