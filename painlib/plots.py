@@ -211,3 +211,52 @@ def icc_noise_curves(sweep: pd.DataFrame, paper_overall: pd.Series | None = None
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     return fig
+
+
+def pipeline_steps(rgb: np.ndarray, result: dict, title: str | None = None):
+    """The preprocessing of one image, left to right: detection, square crop, foreground, white background,
+    resized. ``result`` is :func:`painlib.faces.process_image`'s output for ``rgb``."""
+    fig, axes = plt.subplots(1, 5, figsize=(12.5, 2.9))
+    for ax in axes:
+        ax.axis("off")
+    axes[0].imshow(rgb)
+    axes[0].set_title("1 · MTCNN face box", fontsize=9)
+    if result["status"] != "ok":
+        axes[1].text(0.5, 0.5, "no face found:\nimage excluded", ha="center", va="center", fontsize=10)
+        return fig
+    x, y, w, h = result["box"]
+    sx, sy, side = result["square"]
+    axes[0].add_patch(plt.Rectangle((x, y), w, h, fill=False, color="C1", lw=1.5))
+    axes[0].add_patch(plt.Rectangle((sx, sy), side, side, fill=False, color="C0", lw=1.2, ls="--"))
+    axes[0].text(x, y - 3, f"{result['confidence']:.2f}", color="C1", fontsize=8)
+    axes[1].imshow(result["crop"])
+    axes[1].set_title("2 · square crop with margin", fontsize=9)
+    overlay = result["crop"].astype(float)
+    overlay[~result["foreground"]] = overlay[~result["foreground"]] * 0.35 + np.array([230, 60, 60]) * 0.65
+    axes[2].imshow(overlay.astype(np.uint8))
+    axes[2].set_title(f"3 · background ({result['background']})", fontsize=9)
+    axes[3].imshow(np.where(result["foreground"][..., None], result["crop"], 255).astype(np.uint8))
+    axes[3].set_title("4 · background to white", fontsize=9)
+    axes[4].imshow(result["image"])
+    axes[4].set_title(f"5 · resized {result['image'].shape[0]} px", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def class_level_distribution(manifest: pd.DataFrame, title: str | None = None):
+    """Images per class (left) and per pain level (right) for each dataset of a Manifest."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), gridspec_kw={"width_ratios": [1, 1.6]})
+    classes = manifest.assign(cls=manifest["label"].map({0: "no pain", 1: "pain"}))
+    sns.countplot(classes, x="dataset", hue="cls", hue_order=["no pain", "pain"], ax=axes[0])
+    axes[0].set_title("images per class")
+    axes[0].legend(title="")
+    sns.countplot(manifest, x="level", hue="dataset", ax=axes[1])
+    axes[1].set_title("images per pain level (0 = none; UNBC: PSPI)")
+    for ax in axes:
+        ax.set_ylabel("images")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -25,3 +25,26 @@ CP_CONSENSUS_COUNTS = pd.DataFrame(
 
 #: CP paper, data collection: recordings per source of pain (77 injection, 32 stretching, 18 other).
 CP_VIDEOS_PER_STIMULUS = pd.Series({"injection": 77, "stretching": 32, "other": 18}, name="videos")
+
+#: CP paper, Table 2: the sources of PAIN-DB (users, images, pain levels, resolution width × height).
+PAIN_DB_TABLE2 = pd.DataFrame(
+    {
+        "users": {"mint": 20, "delaware": 240, "unbc": 25, "total": 285},
+        "images": {"mint": 800, "delaware": 803, "unbc": 980, "total": 2583},
+        "levels": {"mint": 5, "delaware": 2, "unbc": 5, "total": 2},
+        "resolution": {"mint": "1920 × 1080", "delaware": "5152 × 3864", "unbc": "320 × 240", "total": "mixed"},
+    }
+).rename_axis("dataset")
+
+#: CP paper: CP-PAIN kept 109 frames after leaving out occluded videos (two frames per video).
+CP_PAIN_IMAGES = 109
+
+#: Neonatal dissertation, section 3.1: images per dataset and class (iCOPE: rest and pain only are used).
+NEONATAL_IMAGES = pd.DataFrame(
+    {
+        "neonates": {"unifesp": 30, "icope": 26},
+        "images": {"unifesp": 360, "icope": 123},
+        "pain": {"unifesp": 164, "icope": 60},
+        "no pain": {"unifesp": 196, "icope": 63},
+    }
+).rename_axis("dataset")

@@ -72,10 +72,33 @@ def parse_overrides(items: list[str] | None) -> dict:
 
 
 def declared_parameters(notebook: Path) -> dict:
-    """Parameters declared in the notebook's ``parameters`` cell (papermill's own parser)."""
+    """Parameters declared in the notebook's ``parameters`` cell (papermill's own parser).
+
+    Papermill skips, with only a log line, an assignment it cannot parse (for example one whose comment holds
+    an ``=``); such a parameter could then never be set, so it is an error here.
+    """
+    import ast
+
+    import nbformat
     import papermill as pm
 
-    return {name: info for name, info in pm.inspect_notebook(str(notebook)).items()}
+    found = dict(pm.inspect_notebook(str(notebook)))
+    cells = nbformat.read(notebook, as_version=4).cells
+    source = next((c.source for c in cells if "parameters" in c.metadata.get("tags", [])), "")
+    assigned = [
+        t.id
+        for node in ast.parse(source).body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    ]
+    missed = [name for name in assigned if name not in found]
+    if missed:
+        raise ValueError(
+            f"{notebook.name}: papermill cannot parse parameter(s) {missed}; write each as one line "
+            "`name = literal  # comment` without '=' in the comment"
+        )
+    return found
 
 
 def notebook_parameters(profile: dict, notebook: Path, overrides: dict | None = None) -> dict:
@@ -104,9 +127,9 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progres
     output = out_dir / notebook.name
     partial = out_dir / f".{notebook.stem}.running.ipynb"
     # Progress bars belong in the terminal (the runner shows one per notebook), not in the published pages;
-    # the kernel inherits this environment, and tqdm reads TQDM_* variables as defaults.
-    previous = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"
+    # the kernel inherits this environment (see painlib.progress).
+    previous = os.environ.get("PAINLIB_PROGRESS")
+    os.environ["PAINLIB_PROGRESS"] = "0"
     try:
         pm.execute_notebook(
             str(notebook),
@@ -125,9 +148,9 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progres
         ) from None
     finally:
         if previous is None:
-            os.environ.pop("TQDM_DISABLE", None)
+            os.environ.pop("PAINLIB_PROGRESS", None)
         else:
-            os.environ["TQDM_DISABLE"] = previous
+            os.environ["PAINLIB_PROGRESS"] = previous
     partial.replace(output)  # the executed copy appears only once complete
     return output
 

@@ -51,7 +51,7 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
 
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "image.interpolation": "nearest"})
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", force=False)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=False)
     log.setLevel(logging.INFO)
     if quiet:
         logging.getLogger("tensorflow").setLevel(logging.ERROR)

@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-from tqdm.auto import tqdm
 
 from .images import load_images
 from .metrics import classification_metrics
+from .progress import progress_bar
 from .storage import write_csv
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ def run_scenario(
     paths = list(train_df["path"]) + ([] if test_df is None else list(test_df["path"]))
     images = None
     rows = []
-    for run, tr, te in tqdm(runs, desc=f"{model_name} {scenario}", unit="run", disable=not progress):
+    for run, tr, te in progress_bar(runs, desc=f"{model_name} {scenario}", unit="run", enabled=progress):
         hit = _lookup(done, **key, run=run)
         if hit is not None:
             rows.append(hit)

@@ -1,5 +1,6 @@
 """Every notebook executes under the smoke profile (the same code path as `python -m painlib run`)."""
 
+import pandas as pd
 import pytest
 
 from painlib import run
@@ -11,3 +12,34 @@ def test_notebook_executes_under_smoke(notebook, tmp_path):
     params = run.notebook_parameters(run.load_profile("smoke"), notebook, {"data_dir": str(tmp_path / "data")})
     out = run.execute_notebook(notebook, tmp_path / "executed", params, progress=False)
     assert out.exists()
+
+
+@pytest.mark.notebook
+def test_dataset_chapter_runs_on_real_layouts(tmp_path):
+    """Chapter 01 with `data_root`: every loader, the CP ratings file and the assembly, end to end."""
+    from real_layouts import write_real_layouts
+
+    root = write_real_layouts(tmp_path / "raw", tmp_path / "work")
+    notebook = next(p for p in run.list_notebooks() if p.stem == "01_dataset_construction")
+    overrides = {"data_dir": str(tmp_path / "data"), "data_root": str(root)}
+    params = run.notebook_parameters(run.load_profile("smoke"), notebook, overrides)
+    run.execute_notebook(notebook, tmp_path / "executed", params, progress=False)
+    written = sorted(p.name for p in (tmp_path / "data" / "datasets" / "real").iterdir())
+    assert written == ["cp-pain.csv", "excluded.csv", "neonatal.csv", "pain-db.csv"]
+    pain_db = pd.read_csv(tmp_path / "data" / "datasets" / "real" / "pain-db.csv")
+    assert set(pain_db["dataset"]) == {"unbc", "mint", "delaware"} and not pain_db["synthetic"].any()
+
+
+@pytest.mark.notebook
+def test_reliability_chapter_runs_on_a_ratings_csv(tmp_path):
+    """Chapter 02 with `ratings_csv`: the real-ratings path, from the documented CSV schema."""
+    from painlib.synth import make_dataset, raters
+
+    cp = make_dataset("cp", 6, tmp_path / "work", seed=1, image_size_px=96, n_jobs=1, progress=False)
+    ratings = raters.rate_targets(raters.video_targets(cp), n_raters=3, seed=1)
+    ratings.to_csv(tmp_path / "ratings.csv", index=False)
+    notebook = next(p for p in run.list_notebooks() if p.stem == "02_rater_reliability")
+    overrides = {"data_dir": str(tmp_path / "data"), "ratings_csv": str(tmp_path / "ratings.csv")}
+    params = run.notebook_parameters(run.load_profile("smoke"), notebook, overrides)
+    out = run.execute_notebook(notebook, tmp_path / "executed", params, progress=False)
+    assert "54 item sheets from 3 raters: real ratings" in out.read_text()

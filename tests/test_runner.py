@@ -71,3 +71,9 @@ def test_notebook_sources_carry_no_outputs():
                 assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
         tags = [c.get("metadata", {}).get("tags", []) for c in nb["cells"]]
         assert sum("parameters" in t for t in tags) == 1, f"{path.name} needs exactly one parameters cell"
+
+
+def test_a_parameter_papermill_cannot_parse_is_an_error(tmp_path):
+    nb = _notebook(tmp_path / "08_params.ipynb", ['seed = 0\nroot = ""  # a folder, empty = none', "print(root)"])
+    with pytest.raises(ValueError, match=r"cannot parse parameter\(s\) \['root'\]"):
+        run.declared_parameters(nb)

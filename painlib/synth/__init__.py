@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
 
 from ..manifest import read_manifest, write_manifest
+from ..progress import progress_bar
 from ..storage import write_png
 from .populations import IMAGES_PER_SUBJECT, POPULATIONS, plan_subject, pspi
 from .render import AUS, FACE_BIT, Identity, Scene, render_face, unpack_masks
@@ -158,14 +158,14 @@ def make_dataset(
 
     jobs = [(population, s, seed, n_img, image_size_px, str(folder)) for s in range(n_subjects)]
     n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
-    bar = dict(total=len(jobs), desc=f"synthetic {population}", unit="subject", disable=not progress)
+    bar = dict(total=len(jobs), desc=f"synthetic {population}", unit="subject", enabled=progress)
     if n_jobs == 1 or len(jobs) < 4:
-        rows = [r for job in tqdm(jobs, **bar) for r in _write_subject(job)]
+        rows = [r for job in progress_bar(jobs, **bar) for r in _write_subject(job)]
     else:
         # "spawn" so that worker processes never inherit a half-initialised TensorFlow from the notebook.
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(n_jobs, mp_context=ctx) as pool:
-            rows = [r for chunk in tqdm(pool.map(_write_subject, jobs), **bar) for r in chunk]
+            rows = [r for chunk in progress_bar(pool.map(_write_subject, jobs), **bar) for r in chunk]
     df = pd.DataFrame(rows)
     write_manifest(df, manifest_path)
     (folder / "params.json").write_text(json.dumps(params, indent=2))

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from ..datasets import video_target
 from ..reliability import (
     FACS_AUS,
     NCAPC_SUBSCALES,
@@ -79,7 +80,7 @@ def video_targets(manifest: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise ValueError(f"manifest lacks {missing}; video_targets needs the synthetic CP manifest")
     pain = manifest[manifest["frame"] == 0].copy()
-    pain.insert(0, "target", pain["subject"].astype(str) + "/" + pain["video"].astype(str))
+    pain.insert(0, "target", video_target(pain))
     cols = ["target", "subject", "stimulus"] + (["occluder"] if "occluder" in pain else []) + list(FACS_AUS)
     return pain[cols].reset_index(drop=True)
 

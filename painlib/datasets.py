@@ -1,0 +1,416 @@
+"""Real dataset layouts → Manifest, and the studies' dataset assembly (chapter 01).
+
+Loaders read the folders as their distributors ship them (``book/data.md`` lists each layout) and return the
+Manifest table (see :mod:`painlib.manifest`). A wrong or partial layout raises :class:`DatasetLayoutError`
+naming the folder or files that are missing. The assembly functions work the same on real and synthetic
+Manifests:
+
+* :func:`assemble_pain_db` — UNBC-McMaster + MInt PAIN + Delaware, twenty frames per person and class from the
+  video sources (seeded), every level above 0 relabelled "pain" (the CP paper's Table 2);
+* :func:`assemble_cp_pain` — two frames per CP video (moment of pain, moment of rest), occluded videos left
+  out, the moment of pain labelled by the raters' unanimous-zero consensus (chapter 02);
+* :func:`assemble_neonatal` — UNIFESP + iCOPE, iCOPE's rest and pain images only (the dissertation).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .manifest import validate_manifest
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+#: Dataset name → folder under ``data_root`` where its files go.
+REAL_FOLDERS: dict[str, str] = {
+    "unbc": "UNBC-McMaster",
+    "mint": "MInt-PAIN",
+    "delaware": "Delaware",
+    "cp": "CP-PAIN",
+    "unifesp": "UNIFESP",
+    "icope": "iCOPE",
+}
+ICOPE_STIMULI = ("rest", "cry", "air", "friction", "pain")
+
+
+class DatasetLayoutError(FileNotFoundError):
+    """A dataset folder does not have the layout its loader expects; the message says what is missing."""
+
+
+def _images_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+
+
+def _require(path: Path, what: str, dataset: str) -> Path:
+    if not path.exists():
+        raise DatasetLayoutError(f"{dataset}: {what} not found at {path}")
+    return path
+
+
+def _listing(items, limit: int = 5) -> str:
+    items = [str(i) for i in items]
+    return ", ".join(items[:limit]) + (f" … ({len(items)} in all)" if len(items) > limit else "")
+
+
+def _manifest(rows: list[dict], dataset: str, population: str) -> pd.DataFrame:
+    if not rows:
+        raise DatasetLayoutError(f"{dataset}: no images found")
+    df = pd.DataFrame(rows)
+    df.insert(1, "dataset", dataset)
+    df["population"] = population
+    df["subject"] = dataset + "-" + df["subject"].astype(str)  # unique across datasets
+    df["synthetic"] = False
+    return validate_manifest(df)
+
+
+# ---------------------------------------------------------------------------------------------- loaders
+
+
+def load_unbc(root: str | os.PathLike) -> pd.DataFrame:
+    """UNBC-McMaster Shoulder Pain Expression Archive.
+
+    Layout: ``Images/<subject>/<sequence>/<sequence><frame>.png`` and the frame's PSPI in
+    ``Frame_Labels/PSPI/<subject>/<sequence>/<sequence><frame>_facs.txt`` (one number). ``level`` is the PSPI
+    (0–16), ``label`` is PSPI > 0, ``video`` the sequence.
+    """
+    root = Path(root)
+    images = _require(root / "Images", "folder Images/", "UNBC-McMaster")
+    labels = _require(root / "Frame_Labels" / "PSPI", "folder Frame_Labels/PSPI/", "UNBC-McMaster")
+    rows, unlabeled = [], []
+    for img in _images_under(images):
+        rel = img.relative_to(images)
+        if len(rel.parts) != 3:
+            raise DatasetLayoutError(f"UNBC-McMaster: expected Images/<subject>/<sequence>/<frame>, found {rel}")
+        label_file = labels / rel.parent / f"{img.stem}_facs.txt"
+        if not label_file.is_file():
+            unlabeled.append(label_file.relative_to(root))
+            continue
+        pspi = float(label_file.read_text().split()[0])
+        frame = re.search(r"(\d+)$", img.stem)
+        rows.append(
+            dict(
+                path=str(img),
+                subject=rel.parts[0],
+                video=rel.parts[1],
+                frame=int(frame.group(1)) if frame else 0,
+                pspi=pspi,
+                level=int(round(pspi)),
+                label=int(pspi > 0),
+                stimulus="shoulder_motion",
+            )
+        )
+    if unlabeled:
+        raise DatasetLayoutError(f"UNBC-McMaster: {len(unlabeled)} frame(s) have no PSPI file: {_listing(unlabeled)}")
+    return _manifest(rows, "unbc", "adult")
+
+
+def load_mint(root: str | os.PathLike) -> pd.DataFrame:
+    """MInt PAIN (RGB frames).
+
+    Layout: ``<subject>/<trial>/…/Label<L>/…/<frame>.jpg`` — the first folder is the person, the second the
+    trial, and a folder named ``Label0`` … ``Label4`` on the way gives the stimulation level (0 = no pain).
+    Folders of other modalities (``Depth``, ``Thermal``) are skipped.
+    """
+    root = Path(root)
+    _require(root, "dataset folder", "MInt PAIN")
+    rows, unlabeled = [], []
+    for img in _images_under(root):
+        rel = img.relative_to(root)
+        if any(part.lower() in ("depth", "thermal", "d", "t") for part in rel.parts[:-1]):
+            continue
+        levels = [int(m.group(1)) for part in rel.parts[:-1] if (m := re.fullmatch(r"(?i)label[_-]?([0-4])", part))]
+        if len(rel.parts) < 3 or len(levels) != 1:
+            unlabeled.append(rel)
+            continue
+        video = "/".join(rel.parts[1:-1])
+        rows.append(
+            dict(
+                path=str(img),
+                subject=rel.parts[0],
+                video=video,
+                frame=len(rows),
+                level=levels[0],
+                label=int(levels[0] > 0),
+                stimulus="electrical",
+            )
+        )
+    if unlabeled:
+        raise DatasetLayoutError(
+            f"MInt PAIN: {len(unlabeled)} image(s) are not under <subject>/<trial>/…/Label<0-4>/: {_listing(unlabeled)}"
+        )
+    return _manifest(rows, "mint", "adult")
+
+
+def load_delaware(root: str | os.PathLike) -> pd.DataFrame:
+    """Delaware Pain Database.
+
+    Layout: photographs anywhere under the folder named ``<person>_<expression>[_<n>]`` — the expression
+    ``pain`` or ``neutral`` as a separate word (``AF-001_pain.jpg``, ``AF-001 neutral 2.jpg``); the words
+    before it name the person.
+    """
+    root = Path(root)
+    _require(root, "dataset folder", "Delaware")
+    rows, unknown = [], []
+    for img in _images_under(root):
+        words = re.split(r"[_\-\s.]+", img.stem)
+        expression = [w.lower() for w in words if w.lower() in ("pain", "neutral")]
+        if len(expression) != 1:
+            unknown.append(img.relative_to(root))
+            continue
+        position = next(i for i, w in enumerate(words) if w.lower() == expression[0])
+        subject = "-".join(words[:position])
+        if not subject:
+            unknown.append(img.relative_to(root))
+            continue
+        is_pain = int(expression[0] == "pain")
+        rows.append(
+            dict(
+                path=str(img),
+                subject=subject,
+                video="photo",
+                frame=is_pain,
+                level=is_pain,
+                label=is_pain,
+                stimulus="posed",
+            )
+        )
+    if unknown:
+        raise DatasetLayoutError(
+            f"Delaware: {len(unknown)} image name(s) are not <person>_<pain|neutral>[_<n>]: {_listing(unknown)}"
+        )
+    return _manifest(rows, "delaware", "adult")
+
+
+def _table_with_files(root: Path, csv_name: str, columns: tuple[str, ...], dataset: str) -> pd.DataFrame:
+    table_path = _require(root / csv_name, f"table {csv_name}", dataset)
+    table = pd.read_csv(table_path, dtype={"file": str, "subject": str, "neonate": str, "video": str})
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DatasetLayoutError(f"{dataset}: {csv_name} lacks column(s) {missing}; expected {list(columns)}")
+    absent = [f for f in table["file"] if not (root / f).is_file()]
+    if absent:
+        raise DatasetLayoutError(
+            f"{dataset}: {len(absent)} file(s) listed in {csv_name} are missing: {_listing(absent)}"
+        )
+    return table
+
+
+def load_cp_pain(root: str | os.PathLike) -> pd.DataFrame:
+    """CP-PAIN frames (the CP study's own data, shared under its consent terms only).
+
+    Layout: ``cp_pain.csv`` with columns file, subject, video, stimulus, moment (``pain`` or ``rest``),
+    occluded (0/1), and the image files it names (relative to the folder). Labels come from a ``label`` column
+    if present; otherwise from raters' item sheets in ``ratings.csv`` (schema of chapter 02, targets named
+    ``<subject>/<video>``) by the unanimous-zero FACS consensus — see :func:`assemble_cp_pain`.
+    """
+    root = Path(root)
+    table = _table_with_files(
+        root, "cp_pain.csv", ("file", "subject", "video", "stimulus", "moment", "occluded"), "CP-PAIN"
+    )
+    bad = sorted(set(table["moment"]) - {"pain", "rest"})
+    if bad:
+        raise DatasetLayoutError(f"CP-PAIN: column 'moment' must be 'pain' or 'rest', found {bad}")
+    out = table.assign(
+        path=[str(root / f) for f in table["file"]],
+        frame=(table["moment"] == "rest").astype(int),
+        target=table["subject"].astype(str) + "/" + table["video"].astype(str),  # as the raters name the video
+    )
+    if "label" not in out:
+        out["label"] = (out["moment"] == "pain").astype(int)  # provisional: replaced by the raters' consensus
+        out.attrs["ratings"] = str(root / "ratings.csv") if (root / "ratings.csv").is_file() else ""
+    out["level"] = out["label"]
+    out["occluded"] = out["occluded"].astype(bool)
+    cols = ["path", "subject", "video", "target", "frame", "stimulus", "moment", "occluded", "label", "level"]
+    manifest = _manifest(out[cols].to_dict("records"), "cp", "cp")
+    manifest.attrs.update(out.attrs)
+    return manifest
+
+
+def load_unifesp(root: str | os.PathLike) -> pd.DataFrame:
+    """UNIFESP Face Image Dataset. Layout: ``labels.csv`` with columns file, neonate, label (1 pain, 0 no pain)
+    and the image files it names."""
+    root = Path(root)
+    table = _table_with_files(root, "labels.csv", ("file", "neonate", "label"), "UNIFESP")
+    rows = [
+        dict(
+            path=str(root / r.file),
+            subject=r.neonate,
+            video="frames",
+            frame=i,
+            label=int(r.label),
+            level=int(r.label),
+            stimulus="pain" if r.label else "rest",
+        )
+        for i, r in enumerate(table.itertuples())
+    ]
+    return _manifest(rows, "unifesp", "neonate")
+
+
+def load_icope(root: str | os.PathLike) -> pd.DataFrame:
+    """iCOPE. Layout: photographs whose name is ``<neonate>_<stimulus>_<n>`` (``-`` or ``_`` between parts),
+    the stimulus one of rest, cry, air, friction, pain; ``label`` is 1 for pain only."""
+    root = Path(root)
+    _require(root, "dataset folder", "iCOPE")
+    rows, unknown = [], []
+    for img in _images_under(root):
+        words = re.split(r"[_\-\s]+", img.stem)
+        stimuli = [w.lower() for w in words if w.lower() in ICOPE_STIMULI]
+        if len(stimuli) != 1 or words[0].lower() in ICOPE_STIMULI:
+            unknown.append(img.relative_to(root))
+            continue
+        rows.append(
+            dict(
+                path=str(img),
+                subject=words[0],
+                video="session",
+                frame=len(rows),
+                stimulus=stimuli[0],
+                label=int(stimuli[0] == "pain"),
+                level=int(stimuli[0] == "pain"),
+            )
+        )
+    if unknown:
+        raise DatasetLayoutError(
+            f"iCOPE: {len(unknown)} image name(s) are not <neonate>_<stimulus>_<n> with a stimulus in "
+            f"{ICOPE_STIMULI}: {_listing(unknown)}"
+        )
+    return _manifest(rows, "icope", "neonate")
+
+
+LOADERS: dict[str, Callable[[str | os.PathLike], pd.DataFrame]] = {
+    "unbc": load_unbc,
+    "mint": load_mint,
+    "delaware": load_delaware,
+    "cp": load_cp_pain,
+    "unifesp": load_unifesp,
+    "icope": load_icope,
+}
+
+
+def load_real(data_root: str | os.PathLike, names) -> dict[str, pd.DataFrame]:
+    """Load the named datasets from ``data_root/<folder>`` (folders in :data:`REAL_FOLDERS`)."""
+    unknown = [n for n in names if n not in LOADERS]
+    if unknown:
+        raise ValueError(f"unknown dataset(s) {unknown}; known: {list(LOADERS)}")
+    root = Path(data_root)
+    missing = [f"{REAL_FOLDERS[n]}/ ({n})" for n in names if not (root / REAL_FOLDERS[n]).is_dir()]
+    if missing:
+        raise DatasetLayoutError(f"under {root}: missing dataset folder(s) {missing}")
+    return {n: LOADERS[n](root / REAL_FOLDERS[n]) for n in names}
+
+
+# --------------------------------------------------------------------------------------------- assembly
+
+
+def sample_per_subject_class(manifest: pd.DataFrame, per_class: int, seed: int = 0) -> pd.DataFrame:
+    """Up to ``per_class`` images per (dataset, subject, label), drawn without replacement.
+
+    Each group draws from its own random stream keyed by ``(seed, dataset, subject, label)``, so a person's
+    sample does not change when other people are added. Rows keep the Manifest's order.
+    """
+    if per_class < 1:
+        raise ValueError(f"per_class must be at least 1, got {per_class}")
+    keep = []
+    for (dataset, subject, label), rows in manifest.groupby(["dataset", "subject", "label"], sort=False):
+        rng = np.random.default_rng([seed, *(zlib.crc32(str(k).encode()) for k in (dataset, subject, label))])
+        keep.extend(rows.index[rng.permutation(len(rows))[:per_class]])
+    return manifest.loc[sorted(keep)]
+
+
+def binary_relabel(manifest: pd.DataFrame) -> pd.DataFrame:
+    """``label`` = 1 for every level above 0 (pain of any intensity), 0 otherwise; ``level`` is kept."""
+    return manifest.assign(label=(manifest["level"] > 0).astype(int))
+
+
+def assemble_pain_db(sources: dict[str, pd.DataFrame], frames_per_class: int = 20, seed: int = 0) -> pd.DataFrame:
+    """PAIN-DB: UNBC-McMaster and MInt PAIN sampled to ``frames_per_class`` per person and class, all of
+    Delaware, every level above 0 relabelled pain. ``sources`` maps unbc / mint / delaware to Manifests."""
+    missing = [n for n in ("unbc", "mint", "delaware") if n not in sources]
+    if missing:
+        raise ValueError(f"PAIN-DB needs unbc, mint and delaware; missing {missing}")
+    videos = [sample_per_subject_class(binary_relabel(sources[n]), frames_per_class, seed) for n in ("unbc", "mint")]
+    return pd.concat([*videos, binary_relabel(sources["delaware"])], ignore_index=True)
+
+
+def video_target(manifest: pd.DataFrame) -> pd.Series:
+    """The name raters give each image's video: column ``target`` if present, else ``<subject>/<video>``."""
+    if "target" in manifest:
+        return manifest["target"].astype(str)
+    return manifest["subject"].astype(str) + "/" + manifest["video"].astype(str)
+
+
+def assemble_cp_pain(cp: pd.DataFrame, consensus: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CP-PAIN from CP frames: occluded videos out, two frames per video, the pain moment labelled by consensus.
+
+    ``consensus`` maps each video's rating target (:func:`video_target`) to the raters' label (0 only if every rater scored 0; see
+    :func:`painlib.reliability.consensus_labels`); the moment of rest is "no pain". Without ``consensus`` the
+    Manifest's labels are kept. Returns ``(cp_pain, excluded)``, ``excluded`` with a ``reason``.
+    """
+    cp = cp.copy()
+    target = video_target(cp)
+    occluded_videos = set(target[cp["occluded"].astype(bool)])
+    out = target.isin(occluded_videos)
+    excluded = cp[out].assign(reason="occluded video (hand or surgical mask)")
+    kept, target = cp[~out], target[~out]
+    if consensus is not None:
+        missing = sorted(set(target) - set(consensus.index))
+        if missing:
+            raise ValueError(f"no consensus label for {len(missing)} video(s): {_listing(missing)}")
+        is_pain_moment = kept["frame"] == 0
+        kept = kept.assign(label=np.where(is_pain_moment, target.map(consensus), 0).astype(int))
+        kept = kept.assign(level=kept["label"])
+    counts = kept.groupby(target, sort=False).size()
+    if (counts != 2).any():
+        log.warning("CP-PAIN: %d video(s) do not have exactly two frames", int((counts != 2).sum()))
+    return kept.reset_index(drop=True), excluded.reset_index(drop=True)
+
+
+def assemble_neonatal(sources: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """UNIFESP (all images) + iCOPE (rest and pain only), as the neonatal study trains on them."""
+    parts = []
+    if "unifesp" in sources:
+        parts.append(sources["unifesp"])
+    if "icope" in sources:
+        icope = sources["icope"]
+        parts.append(icope[icope["stimulus"].isin(["rest", "pain"])])
+    if not parts:
+        raise ValueError("neonatal assembly needs unifesp and/or icope")
+    return pd.concat(parts, ignore_index=True)
+
+
+def dataset_table(manifest: pd.DataFrame) -> pd.DataFrame:
+    """Users, images, pain levels, classes and most common resolution per dataset (the CP paper's Table 2)."""
+    from PIL import Image  # reads only the header, not the pixels
+
+    def resolution(paths) -> str:
+        sizes = pd.Series([Image.open(p).size for p in paths])
+        w, h = sizes.mode().iloc[0]
+        return f"{w} × {h}" + (" (mixed)" if sizes.nunique() > 1 else "")
+
+    table = manifest.groupby("dataset", sort=False).agg(
+        users=("subject", "nunique"),
+        images=("path", "size"),
+        levels=("level", "nunique"),
+        classes=("label", "nunique"),
+        pain=("label", "sum"),
+    )
+    table["resolution"] = [resolution(manifest.loc[manifest["dataset"] == d, "path"]) for d in table.index]
+    total = table[["users", "images", "pain"]].sum()
+    table.loc["total"] = [
+        total["users"],
+        total["images"],
+        manifest["level"].nunique(),
+        manifest["label"].nunique(),
+        total["pain"],
+        "mixed",
+    ]
+    return table

@@ -1,0 +1,177 @@
+"""Face preprocessing: MTCNN on a real photograph, crop geometry, background removal against ground truth,
+bad inputs, the cache."""
+
+import logging
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+from skimage import data
+
+from painlib import faces, synth
+
+pytest.importorskip("mtcnn")
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    return data.astronaut()  # (512, 512, 3) RGB; Eileen Collins' face is near x 180–270, y 60–170
+
+
+def test_mtcnn_finds_the_astronaut_face(astronaut):
+    found = faces.detect_faces(astronaut, min_confidence=0.9)
+    assert len(found) == 1
+    x, y, w, h = found[0]["box"]
+    assert 150 < x + w / 2 < 300 and 60 < y + h / 2 < 200 and 60 < w < 160
+    assert set(found[0]["keypoints"]) >= {"left_eye", "right_eye", "nose"}
+
+
+def test_square_box_and_crop_geometry():
+    x, y, side = faces.square_box((10, 20, 40, 60), margin=0.5)
+    assert side == 90 and (x + side / 2, y + side / 2) == (30, 50)
+    image = np.zeros((50, 50, 3), np.uint8)
+    crop = faces.crop_square(image, (-10, -10, 30))
+    assert crop.shape == (30, 30, 3)
+    assert (crop[:10] == 255).all() and (crop[:, :10] == 255).all() and (crop[10:, 10:] == 0).all()
+
+
+def test_process_image_gives_a_square_face_on_white(astronaut):
+    result = faces.process_image(astronaut, faces.FaceParams(size_px=96))
+    assert result["status"] == "ok" and result["image"].shape == (96, 96, 3) and result["image"].dtype == np.uint8
+    corners = result["image"][[0, 0, -1, -1], [0, -1, 0, -1]]
+    assert (corners == 255).all()
+    fg = result["foreground"]
+    h, w = fg.shape
+    assert fg[h // 2 - 5 : h // 2 + 5, w // 2 - 5 : w // 2 + 5].all()  # the face centre is kept
+    assert 0.2 < fg.mean() < 0.9
+    nothing = faces.process_image(np.full((200, 200, 3), 200, np.uint8))
+    assert nothing["status"] == "no face"
+
+
+def test_grabcut_keeps_the_face_and_removes_the_background_on_synthetic_ground_truth(tmp_path):
+    manifest = synth.make_dataset("cp", 2, tmp_path, seed=3, image_size_px=160, n_jobs=1)
+    scores = faces.score_background(manifest.iloc[:6], faces.FaceParams(size_px=96))
+    assert len(scores) >= 4
+    assert scores["face_kept"].mean() > 0.8 and scores["background_removed"].mean() > 0.5
+    none = faces.score_background(manifest.iloc[:2], faces.FaceParams(size_px=96, background="none"))
+    assert (none["face_kept"] == 1).all() and (none["background_removed"] == 0).all()
+    with pytest.raises(ValueError, match="mask_path"):
+        faces.score_background(manifest.drop(columns="mask_path"))
+
+
+def bad_image_folder(root, astronaut):
+    root.mkdir(parents=True, exist_ok=True)
+    bgr = cv2.cvtColor(astronaut, cv2.COLOR_RGB2BGR)
+    cv2.imwrite(str(root / "color.png"), bgr)
+    cv2.imwrite(str(root / "gray.png"), cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
+    cv2.imwrite(str(root / "rgba.png"), np.dstack([bgr, np.full(bgr.shape[:2], 255, np.uint8)]))
+    cv2.imwrite(str(root / "deep.png"), bgr.astype(np.uint16) * 257)
+    cv2.imwrite(str(root / "wall.png"), np.full((120, 120, 3), 90, np.uint8))
+    (root / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    names = ["color", "gray", "rgba", "deep", "wall", "corrupt"]
+    return pd.DataFrame(
+        dict(
+            path=[str(root / f"{n}.png") for n in names],
+            dataset="test",
+            subject=names,
+            label=0,
+            level=0,
+            population="adult",
+        )
+    )
+
+
+def test_preprocess_handles_bad_images_and_caches(tmp_path, astronaut, caplog):
+    manifest = bad_image_folder(tmp_path / "in", astronaut)
+    params = faces.FaceParams(size_px=64)
+    kept, excluded = faces.preprocess_faces(manifest, tmp_path / "cache", params, progress=False)
+    assert set(kept["subject"]) == {"color", "gray", "rgba", "deep"}
+    assert excluded.set_index("subject")["status"].to_dict() == {"wall": "no face", "corrupt": "unreadable"}
+    assert "cannot decode" in excluded.set_index("subject").loc["corrupt", "reason"]
+    assert len(kept) + len(excluded) == len(manifest)
+    for p in kept["path"]:
+        assert cv2.imread(p).shape == (64, 64, 3)
+    assert (kept["source_path"] == manifest.set_index("subject").loc[kept["subject"], "path"].values).all()
+    again_kept, again_excluded = faces.preprocess_faces(manifest, tmp_path / "cache", params, progress=False)
+    assert again_kept.attrs["cache_hits"] == len(manifest)
+    pd.testing.assert_frame_equal(again_kept, kept)
+    # other parameters, other cache entries
+    _, _ = faces.preprocess_faces(manifest.iloc[:1], tmp_path / "cache", faces.FaceParams(size_px=32), progress=False)
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+    with caplog.at_level(logging.WARNING, logger="painlib.faces"):
+        u2, _ = faces.preprocess_faces(
+            manifest.iloc[:1], tmp_path / "cache", faces.FaceParams(size_px=64, background="u2net"), progress=False
+        )
+    assert "U2-Net weights not found" in caplog.text and u2["background"].tolist() == ["grabcut"]
+
+
+def test_workers_give_the_same_faces_as_one_process(tmp_path, astronaut):
+    images = [img for img, _, _ in synth.render_subject("delaware", 2, seed=0, size_px=128)]
+    for i, img in enumerate(images * 3):
+        cv2.imwrite(str(tmp_path / f"{i}.png"), cv2.GaussianBlur(img, (3, 3), 0.1 + 0.05 * i))
+    manifest = pd.DataFrame(
+        dict(
+            path=[str(tmp_path / f"{i}.png") for i in range(len(images) * 3)],
+            dataset="d",
+            subject="s",
+            label=0,
+            level=0,
+            population="adult",
+        )
+    )
+    one, _ = faces.preprocess_faces(manifest, tmp_path / "one", faces.FaceParams(size_px=48), progress=False)
+    two, _ = faces.preprocess_faces(manifest, tmp_path / "two", faces.FaceParams(size_px=48), n_jobs=2, progress=False)
+    assert len(one) == len(two) and len(one) >= 8
+    for a, b in zip(one["path"], two["path"]):
+        np.testing.assert_array_equal(cv2.imread(a), cv2.imread(b))
+
+
+def test_face_params_are_validated():
+    with pytest.raises(ValueError, match="background must be one of"):
+        faces.FaceParams(background="magic")
+    assert faces.FaceParams().key() != faces.FaceParams(margin=0.3).key()
+
+
+def tiny_saliency_onnx(path):
+    """An ONNX model with U2-Net's input and output shapes whose "saliency" is the mean of the channels."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    node = helper.make_node("ReduceMean", ["input"], ["d0"], axes=[1], keepdims=1)
+    graph = helper.make_graph(
+        [node],
+        "mean_saliency",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 320, 320])],
+        [helper.make_tensor_value_info("d0", TensorProto.FLOAT, [1, 1, 320, 320])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path
+
+
+def test_u2net_path_runs_an_onnx_model_through_opencv(tmp_path, astronaut):
+    weights = tiny_saliency_onnx(tmp_path / "u2net_human_seg.onnx")
+    crop = np.full((100, 100, 3), 20, np.uint8)
+    crop[:, :50] = 230
+    mask = faces.u2net_foreground(crop, weights)
+    assert mask.shape == (100, 100) and mask[:, :45].all() and not mask[:, 55:].any()
+    params = faces.FaceParams(size_px=64, background="u2net", u2net_weights=str(weights))
+    result = faces.process_image(astronaut, params)
+    assert result["status"] == "ok" and result["background"] == "u2net"
+    with pytest.raises(FileNotFoundError, match="U2-Net weights not found"):
+        faces.u2net_foreground(crop, tmp_path / "absent.onnx")
+
+
+def test_batched_detection_matches_one_by_one(astronaut):
+    images = [
+        cv2.cvtColor(img, cv2.COLOR_BGR2RGB) for img, _, _ in synth.render_subject("mint", 0, seed=2, size_px=128)
+    ]
+    images = images[:10] + [astronaut, np.full((90, 90, 3), 128, np.uint8)]  # mixed shapes keep their order
+    batched = faces.detect_faces_batch(images, batch_size=4)
+    for image, together in zip(images, batched):
+        alone = faces.detect_faces(image)
+        assert [f["box"] for f in alone] == [f["box"] for f in together]
+        np.testing.assert_allclose([f["confidence"] for f in alone], [f["confidence"] for f in together], atol=1e-5)
+    assert len(batched[-2]) == 1 and batched[-1] == []
