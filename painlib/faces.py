@@ -29,6 +29,7 @@ import pandas as pd
 
 from .images import UnreadableImageError, read_rgb
 from .progress import progress_bar
+from .session import quiet_stderr
 from .storage import atomic_write_bytes, write_png
 
 log = logging.getLogger(__name__)
@@ -72,9 +73,7 @@ def detector():
     """The process's MTCNN detector (built once; its weights ship with the ``mtcnn`` package)."""
     global _DETECTOR
     if _DETECTOR is None:
-        from .session import _stderr_captured
-
-        with _stderr_captured():
+        with quiet_stderr():
             from mtcnn import MTCNN
 
             _DETECTOR = MTCNN()
@@ -94,8 +93,6 @@ def detect_faces_batch(rgbs: list[np.ndarray], min_confidence: float = 0.0, batc
     CPU than one by one, with the same boxes (checked in the tests). Images of different shapes are never
     batched together, since MTCNN would pad them and the result could depend on the batch.
     """
-    from .session import _stderr_captured
-
     found: list[list[dict]] = [[] for _ in rgbs]
     by_shape: dict[tuple, list[int]] = {}
     for i, rgb in enumerate(rgbs):
@@ -103,7 +100,7 @@ def detect_faces_batch(rgbs: list[np.ndarray], min_confidence: float = 0.0, batc
     for indices in by_shape.values():
         for start in range(0, len(indices), batch_size):
             batch = indices[start : start + batch_size]
-            with _stderr_captured():  # TensorFlow logs an aborted stage when MTCNN finds no candidate
+            with quiet_stderr():  # TensorFlow logs an aborted stage when MTCNN finds no candidate
                 results = detector().detect_faces([rgbs[i] for i in batch])
             for i, faces in zip(batch, results):
                 faces = [f for f in faces if f["confidence"] >= min_confidence and f["box"][2] > 0 and f["box"][3] > 0]

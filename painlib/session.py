@@ -34,7 +34,7 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     random.seed(seed)
     np.random.seed(seed)
-    with _stderr_captured(quiet):  # TensorFlow's C++ start-up lines bypass Python logging
+    with quiet_stderr(quiet):  # TensorFlow's C++ start-up lines bypass Python logging
         import keras
         import tensorflow as tf
 
@@ -67,7 +67,7 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
 
 
 @contextlib.contextmanager
-def _stderr_captured(enabled: bool = True):
+def quiet_stderr(enabled: bool = True):
     """Send file descriptor 2 to a temporary file for the block; replay it if the block raises.
 
     TensorFlow writes its start-up lines (CUDA probing, oneDNN notices) from C++ straight to the process's

@@ -20,6 +20,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from .images import load_images
 from .metrics import classification_metrics
 from .progress import progress_bar
+from .session import quiet_stderr
 from .storage import write_csv
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,9 @@ def fit_evaluate(
         inputs = keras.Input(net.input_shape[1:])
         net = keras.Model(inputs, net(models.augmentation(seed)(inputs)), name=net.name)
     models.compile_model(net, learning_rate)
-    net.fit(x_tr, y_tr, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
-    prob = net.predict(x_te, batch_size=256, verbose=0)[:, 1]
+    with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …") per epoch
+        net.fit(x_tr, y_tr, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+        prob = net.predict(x_te, batch_size=256, verbose=0)[:, 1]
     return classification_metrics(y_te, (prob >= 0.5).astype(int), prob)
 
 
