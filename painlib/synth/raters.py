@@ -43,8 +43,9 @@ class RaterModel:
     """How simulated raters err. Noise is a standard deviation in AU intensity units (0–5 scale).
 
     The defaults were chosen (by trying a few values on the default CP population) so that a panel of two lands
-    near the CP paper's overall agreement (FACS > Wong-Baker > NCAPC); they are a starting point for exploring
-    how the ICC responds, not a fit to the paper.
+    near the CP paper's agreement: FACS highest, Wong-Baker and NCAPC lower (their order varies with the draw),
+    stretching most consistent and injection least. They are a starting point for exploring how the ICC
+    responds, not a fit to the paper.
     """
 
     noise: float = 0.9
