@@ -1,6 +1,6 @@
 """Face preprocessing (chapter 01): detect → square crop → background to white → resize, cached on disk.
 
-The CP paper crops a square around the face found by MTCNN {Zhang et al. 2016}, replaces the background with
+The CP paper crops a square around the face found by MTCNN (Zhang et al. 2016), replaces the background with
 white using U2-Net's human-segmentation weights, and resizes to each network's input. MTCNN ships its weights
 with the ``mtcnn`` package. U2-Net's do not: pass ``u2net_weights`` (an ONNX export of ``u2net_human_seg``,
 run by OpenCV's DNN module) to use it; without it the background is removed with OpenCV's GrabCut, seeded
@@ -21,6 +21,7 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from importlib.metadata import version as _version
 from pathlib import Path
 
 import cv2
@@ -58,7 +59,8 @@ class FaceParams:
             raise ValueError(f"size_px must be at least 16, got {self.size_px}")
 
     def key(self) -> str:
-        params = asdict(self) | {"version": PIPELINE_VERSION}
+        # the detector's and OpenCV's versions too: a new release may move boxes or GrabCut's cut
+        params = asdict(self) | {"version": PIPELINE_VERSION, "mtcnn": _version("mtcnn"), "opencv": cv2.__version__}
         if self.background == "u2net" and self.u2net_weights:
             params["u2net_weights"] = _file_digest(self.u2net_weights)
         return hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
