@@ -227,6 +227,8 @@ def load_cp_pain(root: str | os.PathLike) -> pd.DataFrame:
     if "label" not in out:
         out["label"] = (out["moment"] == "pain").astype(int)  # provisional: replaced by the raters' consensus
         out.attrs["ratings"] = str(root / "ratings.csv") if (root / "ratings.csv").is_file() else ""
+        if not out.attrs["ratings"]:
+            log.warning("CP-PAIN: no 'label' column and no ratings.csv; every moment of pain is labelled pain")
     out["level"] = out["label"]
     out["occluded"] = out["occluded"].astype(bool)
     cols = ["path", "subject", "video", "target", "frame", "stimulus", "moment", "occluded", "label", "level"]
