@@ -85,7 +85,7 @@ def load_unbc(root: str | os.PathLike) -> pd.DataFrame:
     root = Path(root)
     images = _require(root / "Images", "folder Images/", "UNBC-McMaster")
     labels = _require(root / "Frame_Labels" / "PSPI", "folder Frame_Labels/PSPI/", "UNBC-McMaster")
-    rows, unlabeled = [], []
+    rows, unlabeled, unreadable = [], [], []
     for img in _images_under(images):
         rel = img.relative_to(images)
         if len(rel.parts) != 3:
@@ -94,7 +94,11 @@ def load_unbc(root: str | os.PathLike) -> pd.DataFrame:
         if not label_file.is_file():
             unlabeled.append(label_file.relative_to(root))
             continue
-        pspi = float(label_file.read_text().split()[0])
+        try:
+            pspi = float(label_file.read_text().split()[0])
+        except (IndexError, ValueError):
+            unreadable.append(label_file.relative_to(root))
+            continue
         frame = re.search(r"(\d+)$", img.stem)
         rows.append(
             dict(
@@ -110,6 +114,10 @@ def load_unbc(root: str | os.PathLike) -> pd.DataFrame:
         )
     if unlabeled:
         raise DatasetLayoutError(f"UNBC-McMaster: {len(unlabeled)} frame(s) have no PSPI file: {_listing(unlabeled)}")
+    if unreadable:
+        raise DatasetLayoutError(
+            f"UNBC-McMaster: {len(unreadable)} PSPI file(s) do not start with a number: {_listing(unreadable)}"
+        )
     return _manifest(rows, "unbc", "adult")
 
 
@@ -204,6 +212,13 @@ def _table_with_files(root: Path, csv_name: str, columns: tuple[str, ...], datas
     return table
 
 
+def _require_binary(table: pd.DataFrame, column: str, csv_name: str, dataset: str) -> None:
+    bad = table.index[~table[column].isin([0, 1])]
+    if len(bad):
+        rows = [f"row {i + 2}: {table.at[i, column]!r}" for i in bad[:5]]  # +2: header line, 1-based lines
+        raise DatasetLayoutError(f"{dataset}: column {column!r} of {csv_name} must be 0 or 1; {', '.join(rows)}")
+
+
 def load_cp_pain(root: str | os.PathLike) -> pd.DataFrame:
     """CP-PAIN frames (the CP study's own data, shared under its consent terms only).
 
@@ -216,6 +231,9 @@ def load_cp_pain(root: str | os.PathLike) -> pd.DataFrame:
     table = _table_with_files(
         root, "cp_pain.csv", ("file", "subject", "video", "stimulus", "moment", "occluded"), "CP-PAIN"
     )
+    for column in ("occluded", "label"):
+        if column in table:
+            _require_binary(table, column, "cp_pain.csv", "CP-PAIN")
     bad = sorted(set(table["moment"]) - {"pain", "rest"})
     if bad:
         raise DatasetLayoutError(f"CP-PAIN: column 'moment' must be 'pain' or 'rest', found {bad}")
@@ -242,6 +260,7 @@ def load_unifesp(root: str | os.PathLike) -> pd.DataFrame:
     and the image files it names."""
     root = Path(root)
     table = _table_with_files(root, "labels.csv", ("file", "neonate", "label"), "UNIFESP")
+    _require_binary(table, "label", "labels.csv", "UNIFESP")
     rows = [
         dict(
             path=str(root / r.file),

@@ -297,7 +297,11 @@ def _process_files(paths: list[str], params: FaceParams, cache: Path) -> list[di
             records[i] = _store(cache, digest, {"status": "unreadable", "reason": str(err)})
     detections = detect_faces_batch([rgb for _, _, rgb in todo], params.min_confidence)
     for (i, digest, rgb), found in zip(todo, detections):
-        result = process_image(rgb, params, found)
+        try:
+            result = process_image(rgb, params, found)
+        except (cv2.error, ValueError) as err:  # e.g. a degenerate crop; one image must not stop the run
+            records[i] = _store(cache, digest, {"status": "failed", "reason": f"preprocessing failed: {err}"})
+            continue
         record = {k: v for k, v in result.items() if k not in ("image", "crop", "foreground")}
         record |= {"width": int(rgb.shape[1]), "height": int(rgb.shape[0])}
         if result["status"] == "ok":
@@ -338,7 +342,7 @@ def preprocess_faces(
     ``faces`` is the Manifest of the images with a face: ``path`` points at the processed image (``size_px``
     square, white background) and ``source_path`` at the original; columns ``face_confidence``, ``n_faces``,
     ``face_box`` and ``background`` say what was found and done. ``excluded`` lists every other image with its
-    ``reason`` ("no face" or "unreadable" and why); nothing is dropped silently. Results are cached in
+    ``status`` ("no face", "unreadable" or "failed") and ``reason``; nothing is dropped silently. Results are cached in
     ``cache_dir/<parameter key>/`` by file content, so a second call is a cache hit. ``n_jobs`` worker
     processes (-1: all cores) share the work; each loads its own MTCNN.
     """

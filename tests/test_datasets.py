@@ -43,6 +43,10 @@ def test_unbc_loader_names_what_is_missing(tmp_path):
         ds.load_unbc(unbc_tree(tmp_path / "b", label_missing=("043-jh043", 2)))
     with pytest.raises(ds.DatasetLayoutError, match="Images/"):
         ds.load_unbc(tmp_path / "empty")
+    root = unbc_tree(tmp_path / "c")
+    (root / "Frame_Labels" / "PSPI" / "042-ll042" / "ll042t1aaaff" / "ll042t1aaaff003_facs.txt").write_text("n/a")
+    with pytest.raises(ds.DatasetLayoutError, match="do not start with a number: .*ll042t1aaaff003_facs.txt"):
+        ds.load_unbc(root)
 
 
 def test_mint_loader_reads_levels_and_skips_other_modalities(tmp_path):
@@ -117,6 +121,10 @@ def test_cp_pain_loader_errors(tmp_path):
     table.to_csv(root / "cp_pain.csv", index=False)
     (root / "frames" / "P01_v1_rest.png").unlink()
     with pytest.raises(ds.DatasetLayoutError, match="1 file.*missing: frames/P01_v1_rest.png"):
+        ds.load_cp_pain(root)
+    write_image(root / "frames" / "P01_v1_rest.png")
+    table.assign(occluded=["yes"] + [0] * (len(table) - 1)).to_csv(root / "cp_pain.csv", index=False)
+    with pytest.raises(ds.DatasetLayoutError, match="'occluded' of cp_pain.csv must be 0 or 1; row 2: 'yes'"):
         ds.load_cp_pain(root)
     with pytest.raises(ds.DatasetLayoutError, match="cp_pain.csv not found"):
         ds.load_cp_pain(tmp_path / "nowhere")

@@ -175,3 +175,15 @@ def test_batched_detection_matches_one_by_one(astronaut):
         assert [f["box"] for f in alone] == [f["box"] for f in together]
         np.testing.assert_allclose([f["confidence"] for f in alone], [f["confidence"] for f in together], atol=1e-5)
     assert len(batched[-2]) == 1 and batched[-1] == []
+
+
+def test_an_image_that_breaks_a_step_is_excluded_not_fatal(tmp_path, astronaut, monkeypatch):
+    manifest = bad_image_folder(tmp_path / "in", astronaut).iloc[:2]
+
+    def broken(*args, **kwargs):
+        raise cv2.error("grabCut: degenerate mask")
+
+    monkeypatch.setattr(faces, "grabcut_foreground", broken)
+    kept, excluded = faces.preprocess_faces(manifest, tmp_path / "cache", faces.FaceParams(size_px=32), progress=False)
+    assert kept.empty and set(excluded["status"]) == {"failed"}
+    assert "degenerate mask" in excluded["reason"].iloc[0]
