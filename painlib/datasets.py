@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .manifest import validate_manifest
+from .session import keyed_rng
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +342,7 @@ def sample_per_subject_class(manifest: pd.DataFrame, per_class: int, seed: int =
         raise ValueError(f"per_class must be at least 1, got {per_class}")
     keep = []
     for (dataset, subject, label), rows in manifest.groupby(["dataset", "subject", "label"], sort=False):
-        rng = np.random.default_rng([seed, *(zlib.crc32(str(k).encode()) for k in (dataset, subject, label))])
+        rng = keyed_rng(seed, dataset, subject, label)
         keep.extend(rows.index[rng.permutation(len(rows))[:per_class]])
     return manifest.loc[sorted(keep)]
 

@@ -27,16 +27,24 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("path", "dataset", "subject", "label", "lev
 PATH_COLUMNS: tuple[str, ...] = ("path", "mask_path")
 
 
+def require_columns(table: pd.DataFrame, columns, what: str, expected: str = "") -> None:
+    """Raise ``ValueError`` naming the ``columns`` that ``table`` lacks (at most ten), with a rename hint where a
+    column differs only in case, spaces or hyphens (``'Wong-Baker'`` for ``'wong_baker'``)."""
+    missing = [c for c in columns if c not in table.columns]
+    if not missing:
+        return
+    normalised = {str(c).lower().strip().replace(" ", "_").replace("-", "_"): c for c in table.columns}
+    hints = [f"{c!r} (found {normalised[c]!r} — rename it)" for c in missing if c in normalised]
+    raise ValueError(
+        f"{what} is missing column(s) {missing[:10]}{' …' if len(missing) > 10 else ''}"
+        + (f"; expected {expected}" if expected else "")
+        + (f". Hint: {'; '.join(hints)}" if hints else "")
+    )
+
+
 def validate_manifest(df: pd.DataFrame) -> pd.DataFrame:
     """Check the Manifest schema and return ``df`` unchanged; raise ``ValueError`` naming what is wrong."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
-    if missing:
-        close = {c: [d for d in df.columns if d.lower().strip() == c] for c in missing}
-        hints = "; ".join(f"{c!r} (found {v[0]!r} — rename it)" for c, v in close.items() if v)
-        raise ValueError(
-            f"manifest is missing column(s) {missing}; expected at least {list(REQUIRED_COLUMNS)}"
-            + (f". Hint: {hints}" if hints else "")
-        )
+    require_columns(df, REQUIRED_COLUMNS, "manifest", expected=f"at least {list(REQUIRED_COLUMNS)}")
     bad = df.index[~df["label"].isin([0, 1])]
     if len(bad):
         raise ValueError(f"manifest column 'label' must be 0 or 1; rows {list(bad[:10])} are not")

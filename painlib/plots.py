@@ -113,8 +113,11 @@ SCALE_NAMES = {"facs": "FACS", "ncapc": "NCAPC", "wong_baker": "Wong-Baker"}
 
 def _icc_bands(ax, horizontal: bool = True) -> None:
     """Shade the Fleiss categories (low < 0.40 ≤ fair to good ≤ 0.75 < excellent) behind an ICC axis."""
+    from .reliability import ICC_CATEGORIES
+
     span = ax.axhspan if horizontal else ax.axvspan
-    for lo, hi, name, shade in ((-1, 0.40, "low", 0.10), (0.40, 0.75, "fair to good", 0.05), (0.75, 1, "excellent", 0)):
+    bounds = [-1.0] + [min(upper, 1.0) for upper, _ in ICC_CATEGORIES]
+    for lo, hi, (_, name), shade in zip(bounds, bounds[1:], ICC_CATEGORIES, (0.10, 0.05, 0)):
         if shade:
             span(lo, hi, color="grey", alpha=shade, lw=0)
         if horizontal:

@@ -27,6 +27,8 @@ import numpy as np
 import pandas as pd
 import pingouin
 
+from .manifest import require_columns
+
 log = logging.getLogger(__name__)
 
 #: The six pain action units of the FACS pain score, each rated 0–5.
@@ -87,17 +89,6 @@ class IncompleteRatingsError(ValueError):
 # --------------------------------------------------------------------------------------------------- items
 
 
-def _require_columns(table: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        lower = {str(c).lower().strip().replace(" ", "_").replace("-", "_"): c for c in table.columns}
-        hints = [f"{c!r} (found {lower[c]!r} — rename it)" for c in missing if c in lower]
-        raise ValueError(
-            f"{what} is missing column(s) {missing[:10]}{' …' if len(missing) > 10 else ''}"
-            + (f". Hint: {'; '.join(hints)}" if hints else "")
-        )
-
-
 def check_items(
     table: pd.DataFrame, columns: Sequence[str], low: int, high: int, missing: str = "raise", what: str = "ratings"
 ) -> pd.DataFrame:
@@ -109,7 +100,7 @@ def check_items(
     """
     if missing not in ("raise", "drop"):
         raise ValueError(f"missing must be 'raise' or 'drop', not {missing!r}")
-    _require_columns(table, columns, what)
+    require_columns(table, columns, what)
     values = table[list(columns)].apply(pd.to_numeric, errors="coerce")
     text = table[list(columns)].notna() & values.isna()
     if text.any().any():
@@ -188,7 +179,7 @@ def score_ratings(ratings: pd.DataFrame, missing: str = "raise") -> pd.DataFrame
     Returns columns target, rater, stimulus, scale (facs, ncapc, wong_baker), score. With ``missing="drop"``
     a row missing an item of one scale loses only that scale's score.
     """
-    _require_columns(ratings, ID_COLUMNS, "ratings table")
+    require_columns(ratings, ID_COLUMNS, "ratings table")
     scores = {
         "facs": facs_pain_score(ratings, missing),
         "ncapc": ncapc_score(ratings, missing)["ncapc"],
@@ -206,7 +197,7 @@ def read_ratings(path: str | os.PathLike) -> pd.DataFrame:
     if not path.is_file():
         raise FileNotFoundError(f"no ratings table at {path}")
     table = pd.read_csv(path, dtype={"target": str, "rater": str, "stimulus": str})
-    _require_columns(table, RATINGS_COLUMNS, f"ratings table {path.name}")
+    require_columns(table, RATINGS_COLUMNS, f"ratings table {path.name}")
     dup = table.duplicated(["target", "rater"], keep=False)
     if dup.any():
         pairs = table.loc[dup, ["target", "rater"]].drop_duplicates().itertuples(index=False)
@@ -219,7 +210,7 @@ def read_ratings(path: str | os.PathLike) -> pd.DataFrame:
 
 def check_complete(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> None:
     """Raise :class:`IncompleteRatingsError` unless every target has exactly one rating by every rater."""
-    _require_columns(data, [targets, raters, ratings], "rating table")
+    require_columns(data, [targets, raters, ratings], "rating table")
     counts = data.dropna(subset=[ratings]).pivot_table(
         index=targets, columns=raters, values=ratings, aggfunc="size", fill_value=0, observed=True
     )
@@ -273,10 +264,10 @@ def icc(
     """
     if missing not in ("raise", "drop"):
         raise ValueError(f"missing must be 'raise' or 'drop', not {missing!r}")
-    _require_columns(data, [targets, raters, ratings], "rating table")
+    require_columns(data, [targets, raters, ratings], "rating table")
     if by is not None:
         keys = [by] if isinstance(by, str) else list(by)
-        _require_columns(data, keys, "rating table")
+        require_columns(data, keys, "rating table")
         parts, dropped = [], []
         for group, rows in data.groupby(keys, sort=True, observed=True):
             if rows[targets].nunique() < MIN_TARGETS:

@@ -8,6 +8,7 @@ import os
 import random
 import sys
 import tempfile
+import zlib
 
 import numpy as np
 
@@ -64,6 +65,15 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
     }
+
+
+def keyed_rng(seed: int, *keys) -> np.random.Generator:
+    """A NumPy generator for one named part of the work, e.g. ``keyed_rng(seed, "rater", 2, "cp-0003/video1")``.
+
+    Keys are hashed (CRC-32 of their text), so the stream of one part does not depend on which other parts are
+    drawn or in what order: adding a person or a rater leaves everyone else's draws unchanged.
+    """
+    return np.random.default_rng([seed, *(zlib.crc32(str(k).encode()) for k in keys)])
 
 
 @contextlib.contextmanager

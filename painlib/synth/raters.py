@@ -18,7 +18,6 @@ noise whatever else is rated with it, and a sweep over the noise level uses comm
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -34,6 +33,8 @@ from ..reliability import (
     icc,
     score_ratings,
 )
+from ..session import keyed_rng
+from .populations import pspi
 
 __all__ = ["RaterModel", "icc_against_noise", "rate_targets", "video_targets"]
 
@@ -86,10 +87,6 @@ def video_targets(manifest: pd.DataFrame) -> pd.DataFrame:
     return pain[cols].reset_index(drop=True)
 
 
-def _stream(seed: int, *keys) -> np.random.Generator:
-    return np.random.default_rng([seed, *(zlib.crc32(str(k).encode()) for k in keys)])
-
-
 def rate_targets(
     targets: pd.DataFrame, n_raters: int = 2, model: RaterModel | None = None, seed: int = 0
 ) -> pd.DataFrame:
@@ -100,19 +97,21 @@ def rate_targets(
     """
     model = model or RaterModel()
     true_pspi = facs_pain_score(targets)
-    item_rng = _stream(seed, "ncapc-items")
+    item_rng = keyed_rng(seed, "ncapc-items")
     behaviour_items = [i for name, items in NCAPC_SUBSCALES.items() if name != "facial" for i in items]
     item_weight = dict(zip(behaviour_items, item_rng.uniform(0.4, 1.0, len(behaviour_items))))
+    # What really happened in each video, the same for every rater: pain behaviour and motor signs (0–1).
+    happened = []
+    for t, score in zip(targets.itertuples(index=False), true_pspi):
+        shared = keyed_rng(seed, "target", t.target)
+        happened.append((float(np.clip(score / 12 + shared.normal(0, 0.15), 0, 1)), float(shared.uniform(0, 1))))
     rows = []
     for r in range(n_raters):
         rater = f"rater_{r + 1}"
-        rater_rng = _stream(seed, "rater", r)
+        rater_rng = keyed_rng(seed, "rater", r)
         bias = rater_rng.normal(0.0, model.bias_sd)
-        for i, t in enumerate(targets.itertuples(index=False)):
-            shared = _stream(seed, "target", t.target)  # what really happened in the video: same for every rater
-            behaviour = float(np.clip(true_pspi.iloc[i] / 12 + shared.normal(0, 0.15), 0, 1))
-            motor = float(shared.uniform(0, 1))
-            rng = _stream(seed, "rating", r, t.target)
+        for t, (behaviour, motor) in zip(targets.itertuples(index=False), happened):
+            rng = keyed_rng(seed, "rating", r, t.target)
             sd = model.noise_for(t.stimulus)
             z = rng.standard_normal(len(FACS_AUS) + len(behaviour_items) + 2)
             true = np.array([getattr(t, au) for au in FACS_AUS], dtype=float)
@@ -125,8 +124,7 @@ def rate_targets(
             x = 3 * behaviour * np.array(list(item_weight.values())) + 0.5 * bias + misread
             x += model.behaviour_noise * sd * z[len(FACS_AUS) : -2]
             row.update(zip(behaviour_items, _code(x, 3, model.evidence).tolist()))
-            facs = aus["au4"] + max(aus["au6"], aus["au7"]) + max(aus["au9"], aus["au10"]) + aus["au43"]
-            impression = facs / 2 + model.wong_baker_noise * sd * z[-1]
+            impression = pspi(aus) / 2 + model.wong_baker_noise * sd * z[-1]  # the FACS score the rater saw
             row["wong_baker"] = int(min(WONG_BAKER_FACES, key=lambda face: abs(face - impression)))
             rows.append(row)
     return pd.DataFrame(rows, columns=list(RATINGS_COLUMNS))
