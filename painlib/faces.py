@@ -30,7 +30,7 @@ import pandas as pd
 
 from .images import UnreadableImageError, read_rgb
 from .progress import progress_bar
-from .session import quiet_stderr
+from .session import quiet_stderr, worker_count
 from .storage import atomic_write_bytes, write_png
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ def u2net_foreground(crop: np.ndarray, weights: str | os.PathLike, threshold: fl
         _U2NET[weights] = cv2.dnn.readNetFromONNX(weights)
     net = _U2NET[weights]
     x = cv2.resize(crop, (320, 320), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    x = (x / x.max() if x.max() > 0 else x - 0) - np.array([0.485, 0.456, 0.406], np.float32)
+    x = x / max(float(x.max()), 1e-8) - np.array([0.485, 0.456, 0.406], np.float32)  # U2-Net's input scaling
     x = x / np.array([0.229, 0.224, 0.225], np.float32)
     net.setInput(x.transpose(2, 0, 1)[None])
     out = np.asarray(net.forward()).reshape(320, 320)  # the first output (d0), saliency in [0, 1]
@@ -356,7 +356,7 @@ def preprocess_faces(
     cache.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(cache / "params.json", json.dumps(asdict(params), indent=1).encode())
     paths = [os.fspath(p) for p in manifest["path"]]
-    n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
+    n_jobs = worker_count(n_jobs)
     bar = progress_bar(total=len(paths), desc="faces", unit="img", enabled=progress)
     records: list[dict] = []
     size = 32 if n_jobs == 1 else max(1, min(32, len(paths) // (4 * n_jobs)))

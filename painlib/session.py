@@ -67,6 +67,11 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
     }
 
 
+def worker_count(n_jobs: int) -> int:
+    """Worker processes to use: ``n_jobs``, or every core for -1 (at least one)."""
+    return (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
+
+
 def keyed_rng(seed: int, *keys) -> np.random.Generator:
     """A NumPy generator for one named part of the work, e.g. ``keyed_rng(seed, "rater", 2, "cp-0003/video1")``.
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..manifest import read_manifest, write_manifest
 from ..progress import progress_bar
+from ..session import worker_count
 from ..storage import write_png
 from .populations import IMAGES_PER_SUBJECT, POPULATIONS, plan_subject, pspi
 from .render import AUS, FACE_BIT, Identity, Scene, render_face, unpack_masks
@@ -157,7 +158,7 @@ def make_dataset(
         return read_manifest(manifest_path)
 
     jobs = [(population, s, seed, n_img, image_size_px, str(folder)) for s in range(n_subjects)]
-    n_jobs = (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
+    n_jobs = worker_count(n_jobs)
     bar = dict(total=len(jobs), desc=f"synthetic {population}", unit="subject", enabled=progress)
     if n_jobs == 1 or len(jobs) < 4:
         rows = [r for job in progress_bar(jobs, **bar) for r in _write_subject(job)]
