@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .manifest import validate_manifest
+from .scales import video_target
 from .session import keyed_rng
 
 log = logging.getLogger(__name__)
@@ -360,13 +361,6 @@ def assemble_pain_db(sources: dict[str, pd.DataFrame], frames_per_class: int = 2
         raise ValueError(f"PAIN-DB needs unbc, mint and delaware; missing {missing}")
     videos = [sample_per_subject_class(binary_relabel(sources[n]), frames_per_class, seed) for n in ("unbc", "mint")]
     return pd.concat([*videos, binary_relabel(sources["delaware"])], ignore_index=True)
-
-
-def video_target(manifest: pd.DataFrame) -> pd.Series:
-    """The name raters give each image's video: column ``target`` if present, else ``<subject>/<video>``."""
-    if "target" in manifest:
-        return manifest["target"].astype(str)
-    return manifest["subject"].astype(str) + "/" + manifest["video"].astype(str)
 
 
 def assemble_cp_pain(cp: pd.DataFrame, consensus: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from .facs import unpack_masks
 from .images import UnreadableImageError, read_rgb
 from .progress import progress_bar
 from .session import quiet_stderr, worker_count
@@ -409,8 +410,6 @@ def score_background(manifest: pd.DataFrame, params: FaceParams | None = None) -
     (``face_kept``) and of non-face pixels turned white (``background_removed``) inside the square crop.
     Hair and neck count as background here, so ``background_removed`` below 1 is expected of a person mask.
     """
-    from .synth import unpack_masks
-
     if "mask_path" not in manifest:
         raise ValueError("score_background needs ground-truth masks (column mask_path): synthetic data only")
     params = params or FaceParams()

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from .facs import AUS, unpack_masks
 from .images import read_rgb
-from .synth.render import AUS, unpack_masks
 
 #: One colour per AU region (RGB 0–1), shared by every figure that shows AU masks.
 AU_COLORS = dict(zip(AUS, sns.color_palette("colorblind", len(AUS))))
@@ -193,7 +193,7 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
 
 
 def icc_noise_curves(sweep: pd.DataFrame, paper_overall: pd.Series | None = None, marker: float | None = None):
-    """ICC of each scale against rater noise (:func:`painlib.synth.raters.icc_against_noise`), 95 % CI bands.
+    """ICC of each scale against rater noise (:func:`painlib.reliability.icc_per_level`), 95 % CI bands.
 
     ``paper_overall`` (scale → ICC) is drawn as dotted lines; ``marker`` marks the noise used in the chapter.
     """

@@ -1,15 +1,7 @@
 """Observational pain scales, inter-rater reliability (ICC) and consensus labels (chapter 02).
 
-A *ratings table* has one row per (target, rater): the item sheet a rater filled in for one video or image.
-
-==============  =====================================================================================
-target          what was rated (a video or an image), e.g. ``"cp-0003/video1"``
-rater           who rated it
-stimulus        source of pain (injection, stretching, other, …); used to group the ICC
-au4 … au43      FACS intensities 0–5 of the six pain AUs (AU4, AU6, AU7, AU9, AU10, AU43)
-ncapc_*         the 18 NCAPC items, 0–3 each (names in :data:`NCAPC_ITEMS`)
-wong_baker      Wong-Baker FACES 0–10
-==============  =====================================================================================
+A *ratings table* has one row per (target, rater): the item sheet a rater filled in for one video or image
+(schema in :mod:`painlib.scales`).
 
 :func:`score_ratings` turns it into a long table of scale scores, :func:`icc` measures agreement on it and
 :func:`consensus_labels` turns it into pain / no-pain labels with the CP paper's unanimous-zero rule.
@@ -27,34 +19,11 @@ import numpy as np
 import pandas as pd
 import pingouin
 
+from .facs import AUS, pspi
 from .manifest import require_columns
+from .scales import ID_COLUMNS, NCAPC_SUBSCALES, RATINGS_COLUMNS, WONG_BAKER_FACES
 
 log = logging.getLogger(__name__)
-
-#: The six pain action units of the FACS pain score, each rated 0–5.
-FACS_AUS: tuple[str, ...] = ("au4", "au6", "au7", "au9", "au10", "au43")
-
-#: The 18 NCAPC items (each 0 = not at all … 3 = very often) grouped in the checklist's six subscales.
-#: Item counts per subscale follow the layout used in this book; pass ``subscales=`` to the scoring
-#: function if your copy of the checklist groups them differently.
-NCAPC_SUBSCALES: dict[str, tuple[str, ...]] = {
-    "vocal": ("ncapc_vocal_1", "ncapc_vocal_2"),
-    "emotional": ("ncapc_emotional_1", "ncapc_emotional_2", "ncapc_emotional_3"),
-    "facial": ("ncapc_facial_1", "ncapc_facial_2", "ncapc_facial_3", "ncapc_facial_4"),
-    "body_language": ("ncapc_body_1", "ncapc_body_2", "ncapc_body_3", "ncapc_body_4"),
-    "protective": ("ncapc_protective_1", "ncapc_protective_2"),
-    "physiological": ("ncapc_physiological_1", "ncapc_physiological_2", "ncapc_physiological_3"),
-}
-NCAPC_ITEMS: tuple[str, ...] = tuple(item for items in NCAPC_SUBSCALES.values() for item in items)
-
-#: The six faces of the Wong-Baker FACES scale.
-WONG_BAKER_FACES: tuple[int, ...] = (0, 2, 4, 6, 8, 10)
-
-#: Scale name → (lowest, highest) total score.
-SCALES: dict[str, tuple[int, int]] = {"facs": (0, 20), "ncapc": (0, 3 * len(NCAPC_ITEMS)), "wong_baker": (0, 10)}
-
-ID_COLUMNS: tuple[str, ...] = ("target", "rater", "stimulus")
-RATINGS_COLUMNS: tuple[str, ...] = ID_COLUMNS + FACS_AUS + NCAPC_ITEMS + ("wong_baker",)
 
 #: Shrout & Fleiss (1979) names of pingouin's McGraw & Wong labels.
 _ICC_NAMES = {
@@ -136,11 +105,9 @@ def _cells(mask: pd.DataFrame, table: pd.DataFrame, limit: int = 10) -> str:
 def facs_pain_score(table: pd.DataFrame, missing: str = "raise") -> pd.Series:
     """FACS pain score 0–20: AU4 + max(AU6, AU7) + max(AU9, AU10) + AU43 from intensities 0–5.
 
-    ``table`` has the columns of :data:`FACS_AUS`; returns one score per (kept) row, same index.
+    ``table`` has the columns of :data:`painlib.facs.AUS`; returns one score per (kept) row, same index.
     """
-    t = check_items(table, FACS_AUS, 0, 5, missing, "FACS items").astype({au: float for au in FACS_AUS})
-    score = t["au4"] + t[["au6", "au7"]].max(axis=1) + t[["au9", "au10"]].max(axis=1) + t["au43"]
-    return score.rename("facs")
+    return pspi(check_items(table, AUS, 0, 5, missing, "FACS items")).rename("facs")
 
 
 def ncapc_score(
@@ -399,3 +366,17 @@ def icc_table(summary: pd.DataFrame, by: str = "stimulus", scales: Sequence[str]
     table = summary.assign(cell=cell).pivot(index=by, columns="scale", values="cell")
     table = table.reindex(index=list(dict.fromkeys(summary[by])))
     return table[list(scales)] if scales is not None else table
+
+
+def icc_per_level(ratings_by_level: dict, level: str = "noise", form: str = "ICC2k") -> pd.DataFrame:
+    """One ICC ``form`` per scale for each of several ratings tables, e.g. the same panel at growing noise
+    (:func:`painlib.synth.raters.ratings_by_noise`). Returns columns ``level``, scale, ICC, ci_low, ci_high,
+    interpretation."""
+    if form not in _ICC_DESCRIPTION:
+        raise ValueError(f"form must be one of {list(_ICC_DESCRIPTION)}, not {form!r}")
+    parts = []
+    for value, ratings in ratings_by_level.items():
+        table = icc(score_ratings(ratings), "target", "rater", "score", by="scale")
+        table = table[table["Type"] == form].assign(**{level: value})
+        parts.append(table[[level, "scale", "ICC", "ci_low", "ci_high", "interpretation"]])
+    return pd.concat(parts, ignore_index=True)

@@ -7,7 +7,9 @@ import statsmodels.api as sm
 from statsmodels.formula.api import ols
 
 from painlib import reliability as rel
-from painlib.synth.raters import RaterModel, icc_against_noise, rate_targets
+from painlib.facs import AUS
+from painlib.scales import NCAPC_ITEMS, NCAPC_SUBSCALES, RATINGS_COLUMNS, SCALES
+from painlib.synth.raters import RaterModel, rate_targets, ratings_by_noise
 
 # Shrout & Fleiss (1979), Table 2: six targets rated by four judges, and the ICCs they report (Table 4).
 SHROUT_FLEISS = np.array([[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]])
@@ -136,7 +138,7 @@ def test_interpretation_follows_fleiss_categories(value, category):
 
 
 def test_facs_pain_score_and_item_errors():
-    aus = pd.DataFrame([[2, 1, 3, 0, 4, 1], [5] * 6, [0] * 6], columns=rel.FACS_AUS)
+    aus = pd.DataFrame([[2, 1, 3, 0, 4, 1], [5] * 6, [0] * 6], columns=AUS)
     assert rel.facs_pain_score(aus).tolist() == [2 + 3 + 4 + 1, 20, 0]
     bad = aus.astype(float)
     bad.loc[1, "au9"] = 6
@@ -160,12 +162,12 @@ def test_facs_pain_score_and_item_errors():
 
 
 def test_ncapc_and_wong_baker_scores():
-    assert len(rel.NCAPC_ITEMS) == 18 and len(rel.NCAPC_SUBSCALES) == 6
-    items = pd.DataFrame([[3] * 18, [0] * 18], columns=rel.NCAPC_ITEMS)
+    assert len(NCAPC_ITEMS) == 18 and len(NCAPC_SUBSCALES) == 6
+    items = pd.DataFrame([[3] * 18, [0] * 18], columns=NCAPC_ITEMS)
     items.loc[1, "ncapc_vocal_2"] = 2
     scores = rel.ncapc_score(items)
     assert scores["ncapc"].tolist() == [54, 2]
-    assert scores.loc[0, "facial"] == 3 * len(rel.NCAPC_SUBSCALES["facial"]) and scores.loc[1, "vocal"] == 2
+    assert scores.loc[0, "facial"] == 3 * len(NCAPC_SUBSCALES["facial"]) and scores.loc[1, "vocal"] == 2
     items.loc[0, "ncapc_body_3"] = 4
     with pytest.raises(ValueError, match="ncapc_body_3"):
         rel.ncapc_score(items)
@@ -189,7 +191,7 @@ def test_consensus_is_no_pain_only_when_every_rater_says_zero():
 def random_targets(n: int = 150, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     aus = np.clip(np.rint(rng.gamma(1.5, 1.2, (n, 6)) * rng.random((n, 1))), 0, 5).astype(int)
-    targets = pd.DataFrame(aus, columns=rel.FACS_AUS)
+    targets = pd.DataFrame(aus, columns=AUS)
     targets.insert(0, "stimulus", rng.choice(["injection", "stretching", "other"], n))
     targets.insert(0, "target", [f"s{i // 3}/video{i % 3}" for i in range(n)])
     return targets
@@ -198,7 +200,7 @@ def random_targets(n: int = 150, seed: int = 0) -> pd.DataFrame:
 def test_simulated_ratings_follow_the_ratings_schema_and_are_seeded(tmp_path):
     targets = random_targets(30)
     ratings = rate_targets(targets, n_raters=3, seed=4)
-    assert list(ratings.columns) == list(rel.RATINGS_COLUMNS) and len(ratings) == 90
+    assert list(ratings.columns) == list(RATINGS_COLUMNS) and len(ratings) == 90
     pd.testing.assert_frame_equal(ratings, rate_targets(targets, n_raters=3, seed=4))
     assert not ratings.equals(rate_targets(targets, n_raters=3, seed=5))
     # a target's ratings do not depend on which other targets are rated with it
@@ -207,8 +209,8 @@ def test_simulated_ratings_follow_the_ratings_schema_and_are_seeded(tmp_path):
     path = tmp_path / "ratings.csv"
     ratings.to_csv(path, index=False)
     scores = rel.score_ratings(rel.read_ratings(path))
-    assert set(scores["scale"]) == set(rel.SCALES) and len(scores) == 270
-    for scale, (low, high) in rel.SCALES.items():
+    assert set(scores["scale"]) == set(SCALES) and len(scores) == 270
+    for scale, (low, high) in SCALES.items():
         assert scores.loc[scores.scale == scale, "score"].between(low, high).all()
 
 
@@ -230,7 +232,7 @@ def test_a_perfect_rater_codes_the_truth():
     perfect = RaterModel(noise=0.0, bias_sd=0.0, evidence=0.0, motor_confusion=0.0, wong_baker_noise=0.0)
     ratings = rate_targets(targets, n_raters=2, model=perfect)
     for _, rows in ratings.groupby("rater"):
-        np.testing.assert_array_equal(rows[list(rel.FACS_AUS)].to_numpy(), targets[list(rel.FACS_AUS)].to_numpy())
+        np.testing.assert_array_equal(rows[list(AUS)].to_numpy(), targets[list(AUS)].to_numpy())
     scores = rel.score_ratings(ratings)
     table = rel.icc(scores, "target", "rater", "score", by="scale")
     assert np.allclose(table.loc[table.Type == "ICC2k", "ICC"], 1.0)
@@ -238,7 +240,9 @@ def test_a_perfect_rater_codes_the_truth():
 
 def test_agreement_falls_with_noise_and_with_unfamiliar_stimuli():
     targets = random_targets(150)
-    sweep = icc_against_noise(targets, [0.2, 2.0], seed=0).pivot(index="noise", columns="scale", values="ICC")
+    sweep = rel.icc_per_level(ratings_by_noise(targets, [0.2, 2.0], seed=0)).pivot(
+        index="noise", columns="scale", values="ICC"
+    )
     assert (sweep.loc[0.2] > sweep.loc[2.0] + 0.1).all()
     scores = rel.score_ratings(rate_targets(targets, seed=0))
     table = rel.icc(scores[scores.scale == "facs"], "target", "rater", "score", by="stimulus")

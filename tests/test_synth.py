@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from painlib import synth
+from painlib.facs import AUS, pspi, unpack_masks
 from painlib.manifest import REQUIRED_COLUMNS
-from painlib.synth.populations import pain_aus, pspi
+from painlib.synth.populations import pain_aus
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -53,17 +54,17 @@ def test_cache_hit_and_resume(tmp_path):
 
 
 def test_schema(cp_set):
-    for col in (*REQUIRED_COLUMNS, *synth.AUS, "pspi", "mask_path", "stimulus", "video", "occluded", "synthetic"):
+    for col in (*REQUIRED_COLUMNS, *AUS, "pspi", "mask_path", "stimulus", "video", "occluded", "synthetic"):
         assert col in cp_set.columns, col
     assert cp_set["synthetic"].all()
     assert set(cp_set["stimulus"]) <= {"injection", "stretching", "other"}
     assert cp_set["subject"].str.startswith("cp-").all()
-    for au in synth.AUS:
+    for au in AUS:
         assert cp_set[au].between(0, 5).all()
 
 
 def test_labels_follow_the_aus(cp_set):
-    recomputed = cp_set[list(synth.AUS)].apply(lambda r: pspi(r.to_dict()), axis=1)
+    recomputed = cp_set[list(AUS)].apply(lambda r: pspi(r.to_dict()), axis=1)
     np.testing.assert_allclose(recomputed, cp_set["pspi"])
     assert (cp_set["label"] == (cp_set["pspi"] > 0)).all()
     # CP videos give one pain and one rest frame each
@@ -75,21 +76,21 @@ def test_masks_inside_the_face_and_where_the_au_is(cp_set):
     import cv2
 
     for p in cp_set["mask_path"]:
-        m = synth.unpack_masks(cv2.imread(p, cv2.IMREAD_UNCHANGED))
+        m = unpack_masks(cv2.imread(p, cv2.IMREAD_UNCHANGED))
         assert m["face"].sum() > 500
-        for au in synth.AUS:
+        for au in AUS:
             assert m[au].any(), au
             assert not (m[au] & ~m["face"]).any(), au
     # brow region (AU4) lies above the lip region (AU10) on an upright face
     _, masks, _ = synth.render_subject("delaware", 0, seed=0, size_px=128)[0]
-    m = synth.unpack_masks(masks)
+    m = unpack_masks(masks)
     assert np.nonzero(m["au4"])[0].mean() < np.nonzero(m["au10"])[0].mean()
 
 
 def test_an_au_changes_pixels_only_near_its_region():
     """Drawing AU4 alone alters the image mostly inside the AU4 mask (the masks tell the truth)."""
     images, packed = synth.au_sweep("delaware", subject=1, seed=0, size_px=128, levels=[0, 5])
-    region = synth.unpack_masks(packed)["au4"]
+    region = unpack_masks(packed)["au4"]
     diff = np.abs(images[0, 1].astype(int) - images[0, 0].astype(int)).sum(axis=2) > 30
     assert diff.sum() > 20
     assert (diff & region).sum() / diff.sum() > 0.8

@@ -21,27 +21,24 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..facs import AUS
 from ..manifest import read_manifest, write_manifest
 from ..progress import progress_bar
 from ..session import worker_count
 from ..storage import write_png
-from .populations import IMAGES_PER_SUBJECT, POPULATIONS, plan_subject, pspi
-from .render import AUS, FACE_BIT, Identity, Scene, render_face, unpack_masks
+from .populations import IMAGES_PER_SUBJECT, POPULATIONS, plan_subject
+from .render import Identity, Scene, render_face
 
 __all__ = [
     "au_sweep",
-    "AUS",
-    "FACE_BIT",
     "IMAGES_PER_SUBJECT",
     "POPULATIONS",
     "Identity",
     "Scene",
     "make_dataset",
     "make_datasets",
-    "pspi",
     "render_face",
     "render_subject",
-    "unpack_masks",
 ]
 
 log = logging.getLogger(__name__)
@@ -56,7 +53,7 @@ def render_subject(population: str, subject: int, seed: int = 0, n_images: int |
     """Draw all images of one subject in memory.
 
     Returns a list of ``(image, packed_masks, row)``: image (size, size, 3) BGR uint8, packed masks (size, size)
-    uint8 (see :func:`unpack_masks`) and the manifest fields of that image.
+    uint8 (see :func:`painlib.facs.unpack_masks`) and the manifest fields of that image.
     """
     n = IMAGES_PER_SUBJECT[population] if n_images is None else int(n_images)
     out = []

@@ -23,7 +23,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from .render import AUS, Identity, Scene
+from ..facs import AUS, pspi, pspi_level
+from .render import Identity, Scene
 
 POPULATIONS: tuple[str, ...] = ("unbc", "mint", "delaware", "cp", "neonate")
 
@@ -69,11 +70,6 @@ def sample_identity(rng: np.random.Generator, population: str) -> Identity:
         neonate=neonate,
     )
     return idn
-
-
-def pspi(aus: dict[str, float]) -> float:
-    """Prkachin–Solomon pain intensity: AU4 + max(AU6, AU7) + max(AU9, AU10) + AU43 (each 0–5; AU43 0–1 in UNBC)."""
-    return aus["au4"] + max(aus["au6"], aus["au7"]) + max(aus["au9"], aus["au10"]) + aus["au43"]
 
 
 def pain_recipe(rng: np.random.Generator) -> dict[str, float]:
@@ -162,11 +158,6 @@ def jitter_scene(scene: Scene, rng: np.random.Generator, amount: float) -> Scene
 #: Default number of images per subject, chosen to match the sources (UNBC and MInt give many frames per
 #: person, Delaware three or four photos, CP-PAIN two frames per video, UNIFESP twelve images per neonate).
 IMAGES_PER_SUBJECT: dict[str, int] = {"unbc": 40, "mint": 40, "delaware": 4, "cp": 6, "neonate": 12}
-
-
-def _levels_from_pspi(value: float) -> int:
-    """Five UNBC-style levels from PSPI: 0, 1, 2, 3–4, ≥5."""
-    return int(np.digitize(value, [1, 2, 3, 5]))
 
 
 def plan_subject(population: str, subject: int, seed: int, n_images: int, size_px: int) -> list[dict]:
@@ -301,7 +292,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
         row["scene"] = scene
         score = pspi(row["aus"])
         row.setdefault("dataset", population)
-        row.setdefault("level", _levels_from_pspi(score))
+        row.setdefault("level", pspi_level(score))
         row.update(
             population=population,
             subject=f"{row['dataset']}-{subject:04d}",

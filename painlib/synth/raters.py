@@ -1,7 +1,7 @@
 """Simulated clinical raters for the embedded default (chapter 02).
 
 Two (or more) simulated physiotherapists fill in the same item sheets as the real ones (see
-:mod:`painlib.reliability`): FACS intensities of the six pain AUs, the 18 NCAPC items and a Wong-Baker face,
+:mod:`painlib.scales`): FACS intensities of the six pain AUs, the 18 NCAPC items and a Wong-Baker face,
 for each CP video, from the video's true AU intensities at its pain moment. What makes their scores disagree
 is explicit and adjustable (:class:`RaterModel`):
 
@@ -23,20 +23,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from ..datasets import video_target
-from ..reliability import (
-    FACS_AUS,
-    NCAPC_SUBSCALES,
-    RATINGS_COLUMNS,
-    WONG_BAKER_FACES,
-    facs_pain_score,
-    icc,
-    score_ratings,
-)
+from ..facs import AUS, pspi
+from ..scales import NCAPC_SUBSCALES, RATINGS_COLUMNS, WONG_BAKER_FACES, video_target
 from ..session import keyed_rng
-from .populations import pspi
 
-__all__ = ["RaterModel", "icc_against_noise", "rate_targets", "video_targets"]
+__all__ = ["RaterModel", "rate_targets", "ratings_by_noise", "video_targets"]
 
 
 @dataclass(frozen=True)
@@ -77,13 +68,13 @@ def video_targets(manifest: pd.DataFrame) -> pd.DataFrame:
     ``manifest`` is the synthetic ``cp`` Manifest (chapter 00); returns columns target (``subject/video``),
     subject, stimulus, occluder and the six AU intensities.
     """
-    need = {"subject", "video", "frame", "stimulus", *FACS_AUS}
+    need = {"subject", "video", "frame", "stimulus", *AUS}
     missing = sorted(need - set(manifest.columns))
     if missing:
         raise ValueError(f"manifest lacks {missing}; video_targets needs the synthetic CP manifest")
     pain = manifest[manifest["frame"] == 0].copy()
     pain.insert(0, "target", video_target(pain))
-    cols = ["target", "subject", "stimulus"] + (["occluder"] if "occluder" in pain else []) + list(FACS_AUS)
+    cols = ["target", "subject", "stimulus"] + (["occluder"] if "occluder" in pain else []) + list(AUS)
     return pain[cols].reset_index(drop=True)
 
 
@@ -96,7 +87,7 @@ def rate_targets(
     target, rater, stimulus, the six AUs (0–5), the 18 NCAPC items (0–3) and wong_baker (0, 2, …, 10).
     """
     model = model or RaterModel()
-    true_pspi = facs_pain_score(targets)
+    true_pspi = pspi(targets)
     item_rng = keyed_rng(seed, "ncapc-items")
     behaviour_items = [i for name, items in NCAPC_SUBSCALES.items() if name != "facial" for i in items]
     item_weight = dict(zip(behaviour_items, item_rng.uniform(0.4, 1.0, len(behaviour_items))))
@@ -113,16 +104,16 @@ def rate_targets(
         for t, (behaviour, motor) in zip(targets.itertuples(index=False), happened):
             rng = keyed_rng(seed, "rating", r, t.target)
             sd = model.noise_for(t.stimulus)
-            z = rng.standard_normal(len(FACS_AUS) + len(behaviour_items) + 2)
-            true = np.array([getattr(t, au) for au in FACS_AUS], dtype=float)
-            seen = _code(true + bias + sd * z[: len(FACS_AUS)], 5, model.evidence)
-            aus = dict(zip(FACS_AUS, seen.tolist()))
+            z = rng.standard_normal(len(AUS) + len(behaviour_items) + 2)
+            true = np.array([getattr(t, au) for au in AUS], dtype=float)
+            seen = _code(true + bias + sd * z[: len(AUS)], 5, model.evidence)
+            aus = dict(zip(AUS, seen.tolist()))
             row = {"target": t.target, "rater": rater, "stimulus": t.stimulus, **aus}
             row.update(_facial_items(aus))
             # Motor signs read as pain shift all of one rater's behaviour items for this video together.
             misread = motor * model.motor_confusion * sd * z[-2]
             x = 3 * behaviour * np.array(list(item_weight.values())) + 0.5 * bias + misread
-            x += model.behaviour_noise * sd * z[len(FACS_AUS) : -2]
+            x += model.behaviour_noise * sd * z[len(AUS) : -2]
             row.update(zip(behaviour_items, _code(x, 3, model.evidence).tolist()))
             impression = pspi(aus) / 2 + model.wong_baker_noise * sd * z[-1]  # the FACS score the rater saw
             row["wong_baker"] = int(min(WONG_BAKER_FACES, key=lambda face: abs(face - impression)))
@@ -142,23 +133,13 @@ def _facial_items(aus: dict[str, int]) -> dict[str, int]:
     return {item: int(np.rint(v * 3 / 5)) for item, v in zip(NCAPC_SUBSCALES["facial"], seen)}
 
 
-def icc_against_noise(
-    targets: pd.DataFrame,
-    noise_levels,
-    n_raters: int = 2,
-    model: RaterModel | None = None,
-    seed: int = 0,
-    icc_type: str = "ICC2k",
-) -> pd.DataFrame:
-    """ICC of each scale as the raters' perception noise grows (same targets, common random numbers).
+def ratings_by_noise(
+    targets: pd.DataFrame, noise_levels, n_raters: int = 2, model: RaterModel | None = None, seed: int = 0
+) -> dict[float, pd.DataFrame]:
+    """Item sheets of the same panel at each perception-noise level (common random numbers across levels).
 
-    Returns columns noise, scale, ICC, ci_low, ci_high, interpretation.
+    Returns noise level → ratings table of :func:`rate_targets`; :func:`painlib.reliability.icc_per_level` turns
+    it into the ICC-against-noise curves of chapter 02.
     """
     model = model or RaterModel()
-    parts = []
-    for noise in noise_levels:
-        scores = score_ratings(rate_targets(targets, n_raters, replace(model, noise=float(noise)), seed))
-        table = icc(scores, "target", "rater", "score", by="scale")
-        table = table[table["Type"] == icc_type].assign(noise=float(noise))
-        parts.append(table[["noise", "scale", "ICC", "ci_low", "ci_high", "interpretation"]])
-    return pd.concat(parts, ignore_index=True)
+    return {float(n): rate_targets(targets, n_raters, replace(model, noise=float(n)), seed) for n in noise_levels}

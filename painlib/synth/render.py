@@ -17,10 +17,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-#: Action units drawn by the generator, in the order of the mask bits.
-AUS: tuple[str, ...] = ("au4", "au6", "au7", "au9", "au10", "au43")
-#: Bit of the face-oval mask in the packed mask image (AU ``i`` uses bit ``i``).
-FACE_BIT = len(AUS)
+from ..facs import AUS, FACE_BIT, pack_masks
 
 
 @dataclass(frozen=True)
@@ -154,7 +151,7 @@ def render_face(
     Returns
     -------
     image : uint8 array (size, size, 3), BGR as OpenCV writes it.
-    masks : uint8 array (size, size); bit ``i`` set where AU ``AUS[i]`` acts, bit :data:`FACE_BIT` on the face oval.
+    masks : uint8 array (size, size), packed as :func:`painlib.facs.pack_masks` describes.
     """
     a = {k: float(np.clip(aus.get(k, 0.0), 0.0, 5.0)) / 5.0 for k in AUS}  # 0–1 internally
     s = scene.size_px
@@ -409,17 +406,5 @@ def render_face(
         out += rng.normal(0.0, scene.noise_sigma, out.shape).astype(np.float32)
     image = np.clip(out, 0, 255).astype(np.uint8)
 
-    masks = cv.masks
-    face = masks[FACE_BIT].astype(bool)
-    packed = np.zeros((s, s), np.uint8)
-    for i in range(len(AUS)):
-        packed |= (masks[i].astype(bool) & face).astype(np.uint8) << i
-    packed |= face.astype(np.uint8) << FACE_BIT
-    return image, packed
-
-
-def unpack_masks(packed: np.ndarray) -> dict[str, np.ndarray]:
-    """Split a packed mask image into boolean masks, one per AU plus ``"face"`` — each (H, W)."""
-    out = {au: (packed >> i) & 1 > 0 for i, au in enumerate(AUS)}
-    out["face"] = (packed >> FACE_BIT) & 1 > 0
-    return out
+    regions = {au: cv.masks[i] for i, au in enumerate(AUS)}
+    return image, pack_masks(regions, cv.masks[FACE_BIT])
