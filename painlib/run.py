@@ -101,22 +101,143 @@ def declared_parameters(notebook: Path) -> dict:
     return found
 
 
-def notebook_parameters(profile: dict, notebook: Path, overrides: dict | None = None) -> dict:
-    """The parameters a notebook receives: profile defaults, its own section, then overrides.
+#: Allowed ranges of parameters, in one place: name (or a name ending in ``_``, a prefix) → (lowest, highest),
+#: ``None`` for no bound. Checked for every selected notebook before any of them runs.
+PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "seed": (0, None),
+    "epochs": (1, None),
+    "folds": (2, None),
+    "repeats": (1, None),
+    "image_size_px": (48, None),
+    "input_size_px": (16, None),
+    "face_size_px": (16, None),
+    "frames_per_class": (1, None),
+    "n_subjects_": (1, None),
+    "n_raters": (2, None),
+    "n_jobs": (-1, None),
+    "margin": (0, None),
+    "min_confidence": (0, 1),
+    "noise": (0, None),
+    "injection_noise": (0, None),
+    "stretching_noise": (0, None),
+    "other_noise": (0, None),
+    "noise_levels": (0, None),
+    "learning_rate": (0, None),
+}
 
-    Only parameters the notebook declares are passed; an override naming none of them is an error.
+
+def _range_for(name: str) -> tuple[float | None, float | None] | None:
+    if name in PARAMETER_RANGES:
+        return PARAMETER_RANGES[name]
+    return next((r for key, r in PARAMETER_RANGES.items() if key.endswith("_") and name.startswith(key)), None)
+
+
+def _type_name(value) -> str:
+    return {bool: "true/false", int: "an integer", float: "a number", str: "text", list: "a list"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def check_parameter(notebook: str, name: str, value, default):
+    """Return ``value`` if it suits parameter ``name`` of ``notebook`` (declared with ``default``), else raise
+    ``ValueError`` naming both: the type must match the default's (an integer is accepted for a number, ``None``
+    for text), and the value must lie in :data:`PARAMETER_RANGES`."""
+    where = f"parameter {name!r} of {notebook}"
+    if default is not None and value is not None:
+        ok = (
+            isinstance(value, bool)
+            if isinstance(default, bool)
+            else (isinstance(value, int) and not isinstance(value, bool))
+            if isinstance(default, int)
+            else (isinstance(value, int | float) and not isinstance(value, bool))
+            if isinstance(default, float)
+            else isinstance(value, type(default))
+        )
+        if not ok:
+            raise ValueError(f"{where} must be {_type_name(default)} (default {default!r}), got {value!r}")
+        if isinstance(default, list) and default:
+            for item in value:
+                check_parameter(notebook, name, item, default[0])
+            return value
+    elif value is None and default is not None and not isinstance(default, str):
+        raise ValueError(f"{where} must be {_type_name(default)} (default {default!r}), got None")
+    bounds = _range_for(name)
+    if bounds and isinstance(value, int | float) and not isinstance(value, bool):
+        low, high = bounds
+        if (low is not None and value < low) or (high is not None and value > high):
+            span = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise ValueError(f"{where} must be {span}, got {value!r}")
+    return value
+
+
+def split_overrides(overrides: dict | None) -> tuple[dict, dict[str, dict]]:
+    """``{"epochs": 3, "00_synthetic_faces.folds": 2}`` → ``({"epochs": 3}, {"00_synthetic_faces": {"folds": 2}})``.
+
+    A key ``<notebook>.<name>`` (the notebook's stem or its number, e.g. ``00.epochs``) sets one notebook only.
     """
-    declared = declared_parameters(notebook)
-    merged = {**profile["defaults"], **profile["notebooks"].get(notebook.stem, {}), **(overrides or {})}
-    merged["profile"] = profile["name"]
-    for key in overrides or {}:
-        if key not in declared:
-            raise ValueError(f"{notebook.name} has no parameter {key!r}; it declares {sorted(declared)}")
+    common, per_notebook = {}, {}
+    for key, value in (overrides or {}).items():
+        if "." in key:
+            notebook, name = key.split(".", 1)
+            per_notebook.setdefault(notebook, {})[name] = value
+        else:
+            common[key] = value
+    return common, per_notebook
+
+
+def notebook_parameters(
+    profile: dict, notebook: Path, overrides: dict | None = None, declared: dict | None = None
+) -> dict:
+    """The parameters a notebook receives: profile defaults, its own section, then overrides — checked.
+
+    Only parameters the notebook declares are passed. Overrides given here must all be declared (see
+    :func:`plan` for overrides spread over several notebooks); every value is checked by :func:`check_parameter`.
+    """
+    import ast
+
+    declared = declared_parameters(notebook) if declared is None else declared
     section = profile["notebooks"].get(notebook.stem, {})
     stray = [k for k in section if k not in declared]
     if stray:
         raise ValueError(f"profile {profile['name']!r} sets {stray} for {notebook.name}, which does not declare them")
-    return {k: v for k, v in merged.items() if k in declared}
+    for key in overrides or {}:
+        if key not in declared:
+            raise ValueError(f"{notebook.name} has no parameter {key!r}; it declares {sorted(declared)}")
+    merged = {**profile["defaults"], **section, **(overrides or {}), "profile": profile["name"]}
+    params = {k: v for k, v in merged.items() if k in declared}
+    for key, value in params.items():
+        check_parameter(notebook.stem, key, value, ast.literal_eval(declared[key]["default"]))
+    return params
+
+
+def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) -> list[tuple[Path, dict]]:
+    """Resolve and check the parameters of every notebook before any runs: ``[(notebook, parameters), …]``.
+
+    A plain override (``epochs=3``) goes to each selected notebook that declares it and must be declared by at
+    least one; ``<notebook>.<name>=value`` goes to that notebook only. All problems are reported together.
+    """
+    common, per_notebook = split_overrides(overrides)
+    declared = {nb: declared_parameters(nb) for nb in notebooks}
+    problems = []
+    unused = [k for k in common if not any(k in d for d in declared.values())]
+    if unused:
+        problems.append(f"no selected notebook declares {unused} ({', '.join(nb.stem for nb in notebooks)})")
+    for key in per_notebook:
+        if not any(nb.stem == key or nb.stem.startswith(key + "_") for nb in notebooks):
+            problems.append(f"override for {key!r} names no selected notebook")
+    out = []
+    for nb in notebooks:
+        own = {k: v for k, v in common.items() if k in declared[nb]}
+        for key, values in per_notebook.items():
+            if nb.stem == key or nb.stem.startswith(key + "_"):
+                own.update(values)
+        try:
+            out.append((nb, notebook_parameters(profile, nb, own, declared[nb])))
+        except ValueError as err:
+            problems.append(str(err))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return out
 
 
 def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progress: bool = True) -> Path:
@@ -203,8 +324,7 @@ def run(
         if not notebooks:
             raise ValueError(f"no notebook matches {only}; available: {[nb.stem for nb in list_notebooks()]}")
     outputs = []
-    for i, nb in enumerate(notebooks, 1):
-        params = notebook_parameters(prof, nb, overrides)
+    for i, (nb, params) in enumerate(plan(prof, notebooks, overrides), 1):
         print(f"[{i}/{len(notebooks)}] {nb.name} — profile {prof['name']}", flush=True)
         t0 = time.perf_counter()
         outputs.append(execute_notebook(nb, Path(out_dir), params, progress=progress))
@@ -234,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("build", help="build the book from executed notebooks")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("papermill").setLevel(logging.WARNING)  # "Input Notebook: …" per inspection
     try:
         if args.command == "build":
             print(f"book built: {build_book()}")
@@ -251,4 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     except (NotebookError, FileNotFoundError, ValueError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # papermill and asyncio would print pages of traceback; nothing is lost, since every stage keeps its
+        # finished work (result store, face cache, synthetic images) and the executed copy appears only when done.
+        print("\ninterrupted; finished runs are kept — run again to resume", file=sys.stderr)
+        return 130
     return 0

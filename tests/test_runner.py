@@ -77,3 +77,55 @@ def test_a_parameter_papermill_cannot_parse_is_an_error(tmp_path):
     nb = _notebook(tmp_path / "08_params.ipynb", ['seed = 0\nroot = ""  # a folder, empty = none', "print(root)"])
     with pytest.raises(ValueError, match=r"cannot parse parameter\(s\) \['root'\]"):
         run.declared_parameters(nb)
+
+
+def _two_notebooks(tmp_path):
+    cells = "seed = 0\nepochs = 25\nrate = 0.5\nname = ''\nnoise_levels = [0.0, 1.0]"
+    a = _notebook(tmp_path / "00_a.ipynb", [cells, "1"])
+    b = _notebook(tmp_path / "01_b.ipynb", ["seed = 0\nn_subjects_cp = 4\nshow = False", "1"])
+    return [a, b]
+
+
+PROFILE = {"name": "t", "defaults": {"seed": 0}, "notebooks": {}}
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"epochs": "abc"}, r"parameter 'epochs' of 00_a must be an integer \(default 25\), got 'abc'"),
+        ({"seed": 1.5}, r"parameter 'seed' of 00_a must be an integer .* got 1.5"),
+        ({"n_subjects_cp": 0}, r"'n_subjects_cp' of 01_b must be at least 1, got 0"),
+        ({"epochs": 0}, r"'epochs' of 00_a must be at least 1"),
+        ({"show": 1}, r"'show' of 01_b must be true/false"),
+        ({"noise_levels": [-1.0]}, r"'noise_levels' of 00_a must be at least 0"),
+        ({"epoch": 3}, r"no selected notebook declares \['epoch'\]"),
+        ({"01.epochs": 3}, r"01_b.ipynb has no parameter 'epochs'"),
+        ({"07.epochs": 3}, r"'07' names no selected notebook"),
+    ],
+)
+def test_bad_parameters_are_named_before_anything_runs(tmp_path, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        run.plan(PROFILE, _two_notebooks(tmp_path), overrides)
+
+
+def test_overrides_reach_the_notebooks_that_declare_them(tmp_path):
+    overrides = {"epochs": 3, "rate": 1, "name": None, "00_a.seed": 7, "n_subjects_cp": 2}
+    first, second = run.plan(PROFILE, _two_notebooks(tmp_path), overrides)
+    assert first[1] == {"seed": 7, "epochs": 3, "rate": 1, "name": None}
+    assert second[1] == {"seed": 0, "n_subjects_cp": 2}
+
+
+def test_a_bad_parameter_stops_the_cli_before_the_first_notebook(capsys):
+    assert run.main(["run", "--only", "0", "-p", "epochs=abc", "--no-build"]) == 1
+    captured = capsys.readouterr()
+    assert "must be an integer (default" in captured.err and "[1/" not in captured.out
+
+
+def test_interrupt_prints_one_line(monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "run", interrupted)
+    assert run.main(["run", "--only", "00", "--no-build"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["interrupted; finished runs are kept — run again to resume"]
