@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .facs import pspi_level
 from .manifest import validate_manifest
 from .scales import video_target
 from .session import keyed_rng
@@ -80,13 +81,17 @@ def load_unbc(root: str | os.PathLike) -> pd.DataFrame:
     """UNBC-McMaster Shoulder Pain Expression Archive.
 
     Layout: ``Images/<subject>/<sequence>/<sequence><frame>.png`` and the frame's PSPI in
-    ``Frame_Labels/PSPI/<subject>/<sequence>/<sequence><frame>_facs.txt`` (one number). ``level`` is the PSPI
-    (0–16), ``label`` is PSPI > 0, ``video`` the sequence.
+    ``Frame_Labels/PSPI/<subject>/<sequence>/<sequence><frame>_facs.txt`` (one number). ``pspi`` is that PSPI
+    (0–16), ``level`` its pain level 0–4 (:func:`painlib.facs.pspi_level`: PSPI 0, 1, 2, 3–4, ≥ 5 — the same
+    bins the synthetic generator uses), ``label`` is PSPI > 0, ``video`` the sequence.
+
+    Every bad frame is reported at once in one :class:`DatasetLayoutError`: frames without a PSPI file, PSPI
+    files that do not start with a number, and PSPI values that are not finite or are negative.
     """
     root = Path(root)
     images = _require(root / "Images", "folder Images/", "UNBC-McMaster")
     labels = _require(root / "Frame_Labels" / "PSPI", "folder Frame_Labels/PSPI/", "UNBC-McMaster")
-    rows, unlabeled, unreadable = [], [], []
+    rows, unlabeled, unreadable, invalid = [], [], [], []
     for img in _images_under(images):
         rel = img.relative_to(images)
         if len(rel.parts) != 3:
@@ -97,8 +102,11 @@ def load_unbc(root: str | os.PathLike) -> pd.DataFrame:
             continue
         try:
             pspi = float(label_file.read_text().split()[0])
-        except (IndexError, ValueError):
+        except (IndexError, ValueError):  # UnicodeDecodeError is a ValueError too
             unreadable.append(label_file.relative_to(root))
+            continue
+        if not np.isfinite(pspi) or pspi < 0:
+            invalid.append(f"{label_file.relative_to(root)} (value {pspi:g})")
             continue
         frame = re.search(r"(\d+)$", img.stem)
         rows.append(
@@ -108,17 +116,23 @@ def load_unbc(root: str | os.PathLike) -> pd.DataFrame:
                 video=rel.parts[1],
                 frame=int(frame.group(1)) if frame else 0,
                 pspi=pspi,
-                level=int(round(pspi)),
+                level=pspi_level(pspi),
                 label=int(pspi > 0),
                 stimulus="shoulder_motion",
             )
         )
+    problems = []
     if unlabeled:
-        raise DatasetLayoutError(f"UNBC-McMaster: {len(unlabeled)} frame(s) have no PSPI file: {_listing(unlabeled)}")
+        problems.append(f"{len(unlabeled)} frame(s) have no PSPI file: {_listing(unlabeled)}")
     if unreadable:
-        raise DatasetLayoutError(
-            f"UNBC-McMaster: {len(unreadable)} PSPI file(s) do not start with a number: {_listing(unreadable)}"
+        problems.append(f"{len(unreadable)} PSPI file(s) do not start with a number: {_listing(unreadable)}")
+    if invalid:
+        problems.append(
+            f"{len(invalid)} PSPI file(s) hold a value that is not a finite number ≥ 0 (PSPI runs 0–16): "
+            f"{_listing(invalid)}"
         )
+    if problems:
+        raise DatasetLayoutError("UNBC-McMaster: " + "; ".join(problems))
     return _manifest(rows, "unbc", "adult")
 
 
@@ -278,26 +292,29 @@ def load_unifesp(root: str | os.PathLike) -> pd.DataFrame:
 
 
 def load_icope(root: str | os.PathLike) -> pd.DataFrame:
-    """iCOPE. Layout: photographs whose name is ``<neonate>_<stimulus>_<n>`` (``-`` or ``_`` between parts),
-    the stimulus one of rest, cry, air, friction, pain; ``label`` is 1 for pain only."""
+    """iCOPE. Layout: photographs whose name is ``<neonate>_<stimulus>_<n>`` (``-``, ``_`` or spaces between
+    parts), the stimulus one of rest, cry, air, friction, pain as a separate word; the words before it name
+    the neonate (``icope-0001_rest_3.png`` → ``icope-0001``, ``Baby 2 pain 1.jpg`` → ``Baby-2``), as
+    :func:`load_delaware` reads the person. ``label`` and ``level`` are 1 for pain only."""
     root = Path(root)
     _require(root, "dataset folder", "iCOPE")
     rows, unknown = [], []
     for img in _images_under(root):
-        words = re.split(r"[_\-\s]+", img.stem)
-        stimuli = [w.lower() for w in words if w.lower() in ICOPE_STIMULI]
-        if len(stimuli) != 1 or words[0].lower() in ICOPE_STIMULI:
+        words = [w for w in re.split(r"[_\-\s]+", img.stem) if w]
+        positions = [i for i, w in enumerate(words) if w.lower() in ICOPE_STIMULI]
+        if len(positions) != 1 or positions[0] == 0:
             unknown.append(img.relative_to(root))
             continue
+        stimulus = words[positions[0]].lower()
         rows.append(
             dict(
                 path=str(img),
-                subject=words[0],
+                subject="-".join(words[: positions[0]]),
                 video="session",
                 frame=len(rows),
-                stimulus=stimuli[0],
-                label=int(stimuli[0] == "pain"),
-                level=int(stimuli[0] == "pain"),
+                stimulus=stimulus,
+                label=int(stimulus == "pain"),
+                level=int(stimulus == "pain"),
             )
         )
     if unknown:
@@ -319,11 +336,21 @@ LOADERS: dict[str, Callable[[str | os.PathLike], pd.DataFrame]] = {
 
 
 def load_real(data_root: str | os.PathLike, names) -> dict[str, pd.DataFrame]:
-    """Load the named datasets from ``data_root/<folder>`` (folders in :data:`REAL_FOLDERS`)."""
+    """Load the named datasets from ``data_root/<folder>`` (folders in :data:`REAL_FOLDERS`; chapter 01).
+
+    A ``data_root`` that does not exist is reported once, as such; otherwise every missing dataset folder is
+    named in one :class:`DatasetLayoutError`.
+    """
     unknown = [n for n in names if n not in LOADERS]
     if unknown:
         raise ValueError(f"unknown dataset(s) {unknown}; known: {list(LOADERS)}")
     root = Path(data_root)
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise DatasetLayoutError(
+            f"data_root {root} ({root.absolute()}) {what}; it should hold one folder per dataset "
+            f"({', '.join(REAL_FOLDERS[n] + '/' for n in names)}) as book/data.md describes"
+        )
     missing = [f"{REAL_FOLDERS[n]}/ ({n})" for n in names if not (root / REAL_FOLDERS[n]).is_dir()]
     if missing:
         raise DatasetLayoutError(f"under {root}: missing dataset folder(s) {missing}")
@@ -337,15 +364,18 @@ def sample_per_subject_class(manifest: pd.DataFrame, per_class: int, seed: int =
     """Up to ``per_class`` images per (dataset, subject, label), drawn without replacement.
 
     Each group draws from its own random stream keyed by ``(seed, dataset, subject, label)``, so a person's
-    sample does not change when other people are added. Rows keep the Manifest's order.
+    sample does not change when other people are added. Rows keep the Manifest's order and index; rows are
+    picked by position, so an index with repeated labels (Manifests concatenated without ``ignore_index``)
+    gives the same rows as a fresh one.
     """
     if per_class < 1:
         raise ValueError(f"per_class must be at least 1, got {per_class}")
     keep = []
-    for (dataset, subject, label), rows in manifest.groupby(["dataset", "subject", "label"], sort=False):
+    groups = manifest.groupby(["dataset", "subject", "label"], sort=False).indices  # key → row positions
+    for (dataset, subject, label), positions in groups.items():
         rng = keyed_rng(seed, dataset, subject, label)
-        keep.extend(rows.index[rng.permutation(len(rows))[:per_class]])
-    return manifest.loc[sorted(keep)]
+        keep.extend(positions[rng.permutation(len(positions))[:per_class]])
+    return manifest.iloc[np.sort(np.asarray(keep, dtype=np.intp))]
 
 
 def binary_relabel(manifest: pd.DataFrame) -> pd.DataFrame:
@@ -402,15 +432,33 @@ def assemble_neonatal(sources: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def dataset_table(manifest: pd.DataFrame) -> pd.DataFrame:
-    """Users, images, pain levels, classes and most common resolution per dataset (the CP paper's Table 2)."""
+def _image_size(path) -> tuple[int, int] | None:
+    """(width, height) in pixels from the image's header, or None if the file cannot be opened as an image."""
     from PIL import Image  # reads only the header, not the pixels
 
-    def resolution(paths) -> str:
-        sizes = pd.Series([Image.open(p).size for p in paths])
-        w, h = sizes.mode().iloc[0]
-        return f"{w} × {h}" + (" (mixed)" if sizes.nunique() > 1 else "")
+    try:
+        with Image.open(path) as image:
+            return image.size
+    except (OSError, ValueError, Image.DecompressionBombError):  # UnidentifiedImageError is an OSError
+        return None
 
+
+def _resolution(sizes: list[tuple[int, int]]) -> str:
+    if not sizes:
+        return "none readable"
+    sizes = pd.Series(sizes, dtype=object)
+    w, h = sizes.mode().iloc[0]
+    return f"{w} × {h}" + (" (mixed)" if sizes.nunique() > 1 else "")
+
+
+def dataset_table(manifest: pd.DataFrame) -> pd.DataFrame:
+    """Users, images, pain levels, classes, most common resolution and unreadable files per dataset (chapter 01;
+    the CP paper's Table 2).
+
+    The resolution (width × height, pixels) is read from each image's header. A file that cannot be read does
+    not stop the table: it is counted in ``unreadable``, left out of the resolution and named in a logged
+    warning; the face pipeline (:func:`painlib.faces.preprocess_faces`) later lists it as excluded.
+    """
     table = manifest.groupby("dataset", sort=False).agg(
         users=("subject", "nunique"),
         images=("path", "size"),
@@ -418,14 +466,25 @@ def dataset_table(manifest: pd.DataFrame) -> pd.DataFrame:
         classes=("label", "nunique"),
         pain=("label", "sum"),
     )
-    table["resolution"] = [resolution(manifest.loc[manifest["dataset"] == d, "path"]) for d in table.index]
-    total = table[["users", "images", "pain"]].sum()
-    table.loc["total"] = [
-        total["users"],
-        total["images"],
-        manifest["level"].nunique(),
-        manifest["label"].nunique(),
-        total["pain"],
-        "mixed",
-    ]
+    sizes = {d: [(p, _image_size(p)) for p in manifest.loc[manifest["dataset"] == d, "path"]] for d in table.index}
+    table["resolution"] = [_resolution([s for _, s in sizes[d] if s is not None]) for d in table.index]
+    table["unreadable"] = [sum(s is None for _, s in sizes[d]) for d in table.index]
+    unreadable = [str(p) for d in table.index for p, s in sizes[d] if s is None]
+    if unreadable:
+        log.warning(
+            "dataset_table: %d image(s) could not be read and are left out of the resolution column "
+            "(the face pipeline lists them as excluded): %s",
+            len(unreadable),
+            _listing(unreadable, limit=20),
+        )
+    total = table[["users", "images", "pain", "unreadable"]].sum()
+    table.loc["total"] = {
+        "users": total["users"],
+        "images": total["images"],
+        "levels": manifest["level"].nunique(),
+        "classes": manifest["label"].nunique(),
+        "pain": total["pain"],
+        "resolution": "mixed",
+        "unreadable": total["unreadable"],
+    }
     return table

@@ -7,9 +7,20 @@ path          image file (absolute once read; stored relative to the CSV's folde
 dataset       source: unbc, mint, delaware, cp, unifesp, icope (or a real-data name)
 subject       person identifier, unique across datasets
 label         0 no pain / 1 pain
-level         ordinal pain level of the source (0 = none)
+level         ordinal pain level of the source, 0 = none (per dataset, below)
 population    adult, cp or neonate group the image belongs to
 ============  ======================================================================
+
+What ``level`` means depends on the dataset (the same for the real loaders of :mod:`painlib.datasets` and
+the synthetic generator):
+
+* ``unbc`` — five PSPI bins 0–4 (PSPI 0, 1, 2, 3–4, ≥ 5; :func:`painlib.facs.pspi_level`); the raw PSPI
+  (0–16) is kept in ``pspi``;
+* ``mint`` — the stimulation level 0–4 (MInt PAIN's ``Label<L>`` folder);
+* ``delaware``, ``unifesp``, ``icope`` — 0 or 1, the same as ``label``;
+* ``cp`` — 0 or 1, the same as ``label``, in real CP-PAIN frames and after
+  :func:`painlib.datasets.assemble_cp_pain` with the raters' consensus; synthetic CP frames carry PSPI bins,
+  as ``unbc``, before that.
 
 Synthetic images add the AU intensities (``au4`` … ``au43``), ``pspi``, ``mask_path`` and nuisance columns.
 """

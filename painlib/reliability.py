@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pingouin
+from scipy import stats
 
 from .facs import AUS, pspi
 from .manifest import require_columns
@@ -51,6 +52,10 @@ ICC_CATEGORIES: tuple[tuple[float, str], ...] = ((0.40, "low"), (0.75, "fair to 
 MIN_TARGETS = 3
 
 
+#: How to ask for incomplete rows or targets to be left out, true for the API and for chapter 02 alike.
+_DROP_HINT = "set the parameter missing='drop' (chapter 02: `-p missing=drop`)"
+
+
 class IncompleteRatingsError(ValueError):
     """A rating table where some target lacks a rating from some rater (or has two)."""
 
@@ -65,10 +70,14 @@ def check_items(
 
     Missing values raise an error naming the rows and columns, unless ``missing="drop"``, which drops those rows
     and logs how many (the dropped row labels are kept in ``result.attrs["dropped_rows"]``). A value out of range
-    or not a whole number always raises: a typo must not become a score.
+    or not a whole number always raises: a typo must not become a score. For a table read by
+    :func:`read_ratings` the errors name the file and cite its CSV lines (header = line 1); otherwise they cite
+    the DataFrame's row labels.
     """
     if missing not in ("raise", "drop"):
         raise ValueError(f"missing must be 'raise' or 'drop', not {missing!r}")
+    if table.attrs.get("source"):
+        what = f"{what} in {table.attrs['source']}"
     require_columns(table, columns, what)
     values = table[list(columns)].apply(pd.to_numeric, errors="coerce")
     text = table[list(columns)].notna() & values.isna()
@@ -81,24 +90,37 @@ def check_items(
     if gaps.any().any():
         if missing == "raise":
             raise ValueError(
-                f"{what}: missing values at {_cells(gaps, table)}; fill them in or pass missing='drop' to score "
-                "only complete rows"
+                f"{what}: missing values at {_cells(gaps, table)}; fill them in, or {_DROP_HINT} to score only "
+                "complete rows"
             )
         dropped = list(table.index[gaps.any(axis=1)])
-        log.warning("%s: dropped %d row(s) with missing items: %s", what, len(dropped), dropped[:20])
+        log.warning(
+            "%s: dropped %d row(s) with missing items: %s",
+            what,
+            len(dropped),
+            ", ".join(_row_name(table, r) for r in dropped[:20]),
+        )
         table = table.loc[~gaps.any(axis=1)].copy()
         table.attrs["dropped_rows"] = dropped
     return table
 
 
+def _row_name(table: pd.DataFrame, label) -> str:
+    """'line 5' for row label 3 of a table read by :func:`read_ratings` (header = line 1), else 'row 3'."""
+    if table.attrs.get("source") and isinstance(label, (int, np.integer)):
+        return f"line {int(label) + 2}"
+    return f"row {label!r}"
+
+
 def _cells(mask: pd.DataFrame, table: pd.DataFrame, limit: int = 10) -> str:
-    """'row 3 column au4 (value 7), …' for the True cells of ``mask``."""
+    """'row 3 column au4 (value 7), …' (or 'line 5 …' for a CSV read by :func:`read_ratings`) for the True cells
+    of ``mask``."""
     rows, cols = np.nonzero(mask.to_numpy())
     cells = []
     for r, c in zip(rows[:limit], cols[:limit]):
         value = table[mask.columns[c]].iloc[r]
         value = value.item() if isinstance(value, np.generic) else value
-        cells.append(f"row {table.index[r]!r} column {mask.columns[c]!r} (value {value!r})")
+        cells.append(f"{_row_name(table, table.index[r])} column {mask.columns[c]!r} (value {value!r})")
     return ", ".join(cells) + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
@@ -134,9 +156,11 @@ def wong_baker_score(table: pd.DataFrame, missing: str = "raise", faces_only: bo
     t = check_items(table, ["wong_baker"], 0, 10, missing, "Wong-Baker")
     score = t["wong_baker"].astype(float)
     if faces_only:
-        odd = t.index[~score.isin(WONG_BAKER_FACES)]
+        odd = score[~score.isin(WONG_BAKER_FACES)]
         if len(odd):
-            raise ValueError(f"Wong-Baker: rows {list(odd[:10])} are not one of the faces {WONG_BAKER_FACES}")
+            where = f" in {table.attrs['source']}" if table.attrs.get("source") else ""
+            cells = ", ".join(f"{_row_name(table, r)} (value {v:g})" for r, v in odd.iloc[:10].items())
+            raise ValueError(f"Wong-Baker{where}: {cells} are not one of the faces {WONG_BAKER_FACES}")
     return score
 
 
@@ -155,20 +179,39 @@ def score_ratings(ratings: pd.DataFrame, missing: str = "raise") -> pd.DataFrame
     parts = [
         ratings.loc[s.index, list(ID_COLUMNS)].assign(scale=name, score=s.to_numpy()) for name, s in scores.items()
     ]
-    return pd.concat(parts, ignore_index=True)
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs.pop("source", None)  # its rows are no longer the CSV's lines
+    return out
 
 
 def read_ratings(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a ratings CSV (one row per target and rater, columns :data:`RATINGS_COLUMNS`) and validate it."""
+    """Read a ratings CSV (one row per target and rater, columns :data:`RATINGS_COLUMNS`) and validate it
+    (chapters 01 and 02).
+
+    The file's path is kept in ``table.attrs["source"]``, so that the scoring functions' errors name the file
+    and cite CSV lines: DataFrame row ``i`` is line ``i + 2`` (line 1 is the header; a spreadsheet writes one
+    line per row). Those line numbers hold while the table keeps the index read here — filtering keeps it,
+    ``reset_index`` does not.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no ratings table at {path}")
-    table = pd.read_csv(path, dtype={"target": str, "rater": str, "stimulus": str})
-    require_columns(table, RATINGS_COLUMNS, f"ratings table {path.name}")
+    expected = f"a header line naming the columns {list(RATINGS_COLUMNS[:4])} … and one row per target and rater"
+    try:
+        table = pd.read_csv(path, dtype={"target": str, "rater": str, "stimulus": str})
+    except pd.errors.EmptyDataError as err:
+        raise ValueError(f"ratings table {path} is empty; expected {expected}") from err
+    except pd.errors.ParserError as err:
+        raise ValueError(f"ratings table {path} is not a readable CSV: {err}") from err
+    require_columns(table, RATINGS_COLUMNS, f"ratings table {path}")
+    if table.empty:
+        raise ValueError(f"ratings table {path} has a header but no rows; expected {expected}")
+    table.attrs["source"] = str(path)
     dup = table.duplicated(["target", "rater"], keep=False)
     if dup.any():
-        pairs = table.loc[dup, ["target", "rater"]].drop_duplicates().itertuples(index=False)
-        raise ValueError(f"{path.name}: more than one row for (target, rater) {[tuple(p) for p in pairs][:10]}")
+        pairs = table.loc[dup, ["target", "rater"]].groupby(["target", "rater"], sort=False).groups
+        listed = [f"{pair} at lines {[int(i) + 2 for i in rows]}" for pair, rows in list(pairs.items())[:10]]
+        raise ValueError(f"{path}: more than one row for (target, rater): {'; '.join(listed)}")
     return table
 
 
@@ -195,7 +238,7 @@ def check_complete(data: pd.DataFrame, targets: str, raters: str, ratings: str) 
         problems.append(f"{len(named)} (target, rater) pair(s) rated more than once: {named[:10]}")
     if problems:
         raise IncompleteRatingsError(
-            "; ".join(problems) + ". Complete the table or pass missing='drop' to leave those targets out."
+            "; ".join(problems) + f". Complete the table, or {_DROP_HINT} to leave those targets out."
         )
 
 
@@ -221,7 +264,8 @@ def icc(
 
     Computed by :func:`pingouin.intraclass_corr`. Returns one row per form with the columns ``Type`` (ICC1,
     ICC2, ICC3, ICC1k, ICC2k, ICC3k), ``Description``, ``ICC``, ``F``, ``df1``, ``df2``, ``pval``, ``CI95%``
-    (as pingouin gives it, rounded to 2 decimals), ``ci_low``, ``ci_high``, ``n_targets``, ``n_raters`` and
+    (as pingouin gives it, rounded to 2 decimals, so it may exclude the ICC), ``ci_low`` and ``ci_high`` (the
+    same 95 % interval unrounded, :func:`icc_confidence_intervals`), ``n_targets``, ``n_raters`` and
     ``interpretation`` (:func:`interpret_icc`). With ``by`` (for example ``"stimulus"`` or
     ``["scale", "stimulus"]``) the table is computed per group and the group columns lead.
     The CP paper reports ICC2k: two-way random effects, absolute agreement, mean of the k raters.
@@ -272,12 +316,92 @@ def icc(
     ci_col = "CI95%" if "CI95%" in out.columns else "CI95"
     out = out.rename(columns={ci_col: "CI95%"})
     out.insert(1, "Description", out["Type"].map(_ICC_DESCRIPTION))
-    out["ci_low"] = [float(ci[0]) for ci in out["CI95%"]]
-    out["ci_high"] = [float(ci[1]) for ci in out["CI95%"]]
+    intervals = icc_confidence_intervals(mean_squares(data, targets, raters, ratings), n_targets, n_raters)
+    out["ci_low"] = [intervals[form][0] for form in out["Type"]]
+    out["ci_high"] = [intervals[form][1] for form in out["Type"]]
     out["n_targets"], out["n_raters"] = n_targets, n_raters
     out["interpretation"] = interpret_icc(out["ICC"])
     out.attrs["dropped_targets"] = dropped
     return out
+
+
+def mean_squares(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> dict[str, float]:
+    """Mean squares of the two-way ANOVA of a complete long table (one rating per target and rater), in the
+    units of the ratings squared; used by :func:`icc` (chapter 02).
+
+    Returns ``BMS`` (between targets, n − 1 df), ``JMS`` (between raters, k − 1 df), ``EMS`` (residual,
+    (n − 1)(k − 1) df) and ``WMS`` (within targets, n(k − 1) df), in Shrout & Fleiss's names.
+    """
+    check_complete(data, targets, raters, ratings)
+    wide = data.pivot_table(index=targets, columns=raters, values=ratings, observed=True).to_numpy(float)
+    n, k = wide.shape
+    if n < 2 or k < 2:
+        raise ValueError(f"mean squares need at least 2 targets and 2 raters; got {n} and {k}")
+    grand = wide.mean()
+    ss_total = float(((wide - grand) ** 2).sum())
+    ss_targets = k * float(((wide.mean(axis=1) - grand) ** 2).sum())
+    ss_raters = n * float(((wide.mean(axis=0) - grand) ** 2).sum())
+    ss_error = ss_total - ss_targets - ss_raters
+    return {
+        "BMS": ss_targets / (n - 1),
+        "JMS": ss_raters / (k - 1),
+        "EMS": ss_error / ((n - 1) * (k - 1)),
+        "WMS": (ss_total - ss_targets) / (n * (k - 1)),
+    }
+
+
+def icc_confidence_intervals(
+    ms: dict[str, float], n: int, k: int, confidence: float = 0.95
+) -> dict[str, tuple[float, float]]:
+    """Confidence interval (low, high) of each of the six ICC forms, from the F distributions of McGraw & Wong
+    (1996), given the :func:`mean_squares` of ``n`` targets rated by ``k`` raters; used by :func:`icc` (chapter 02).
+
+    These are the intervals pingouin computes; we compute them again, unrounded, because pingouin rounds them
+    to two decimals, after which an interval can exclude its own estimate (e.g. an ICC of 0.996 "in" [0.98, 0.99]).
+    The absolute-agreement forms use Satterthwaite's degrees of freedom; ICC2k's interval is ICC2's
+    stepped up to k raters by the Spearman–Brown formula (the same as McGraw & Wong's ICC(A,k) interval).
+    A bound that is undefined — ratings that never vary, or ICC2's Satterthwaite df when the raters agree
+    perfectly — is NaN, as in pingouin.
+    """
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    if n < 2 or k < 2:
+        raise ValueError(f"ICC intervals need at least 2 targets and 2 raters; got {n} and {k}")
+    q = 1 - (1 - confidence) / 2
+    bms, jms, ems, wms = (np.float64(ms[name]) for name in ("BMS", "JMS", "EMS", "WMS"))  # x / 0 → inf, not error
+    df_targets, df_within, df_error = n - 1, n * (k - 1), (n - 1) * (k - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # one-way (ICC1, ICC1k) and consistency (ICC3, ICC3k): the observed F over / times F's quantiles
+        f_one, f_two = bms / wms, bms / ems
+        f1_low = f_one / stats.f.ppf(q, df_targets, df_within)
+        f1_high = f_one * stats.f.ppf(q, df_within, df_targets)
+        f3_low = f_two / stats.f.ppf(q, df_targets, df_error)
+        f3_high = f_two * stats.f.ppf(q, df_error, df_targets)
+
+        def single(f_low, f_high):  # (F − 1) / (F + k − 1), written so that F = inf gives 1
+            return 1 - k / (f_low + k - 1), 1 - k / (f_high + k - 1)
+
+        def average(f_low, f_high):
+            return 1 - 1 / f_low, 1 - 1 / f_high
+
+        # absolute agreement (ICC2): Satterthwaite's df for the combination of the rater and error mean squares
+        icc2 = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+        f_raters = jms / ems
+        core = n * (1 + (k - 1) * icc2) - k * icc2
+        v = df_error * (k * icc2 * f_raters + core) ** 2 / (df_targets * (k * icc2 * f_raters) ** 2 + core**2)
+        f_star_low, f_star_high = stats.f.ppf(q, df_targets, v), stats.f.ppf(q, v, df_targets)
+        scale = k * jms + (k * n - k - n) * ems
+        low2 = n * (bms - f_star_low * ems) / (f_star_low * scale + n * bms)
+        high2 = n * (f_star_high * bms - ems) / (scale + n * f_star_high * bms)
+        intervals = {
+            "ICC1": single(f1_low, f1_high),
+            "ICC2": (low2, high2),
+            "ICC3": single(f3_low, f3_high),
+            "ICC1k": average(f1_low, f1_high),
+            "ICC2k": (k * low2 / (1 + (k - 1) * low2), k * high2 / (1 + (k - 1) * high2)),
+            "ICC3k": average(f3_low, f3_high),
+        }
+    return {form: (float(low), float(high)) for form, (low, high) in intervals.items()}
 
 
 def _empty_icc(n_targets: int, n_raters: int) -> pd.DataFrame:
@@ -313,54 +437,72 @@ def interpret_icc(value):
 # ------------------------------------------------------------------------------------------------ labels
 
 
-def consensus_labels(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> pd.Series:
-    """Binary label per target: 0 ("no pain") only when every rater scored 0, else 1 (the CP paper's rule).
+def consensus_labels(data: pd.DataFrame, targets: str, raters: str, ratings: str, missing: str = "raise") -> pd.Series:
+    """Binary label per target: 0 ("no pain") only when every rater scored 0, else 1 (the CP paper's rule;
+    chapters 01 and 02).
 
     ``data`` is long (one row per target and rater) and must be complete: a missing rating could hide a
-    non-zero score, so it raises :class:`IncompleteRatingsError` rather than guessing.
+    non-zero score, so it raises :class:`IncompleteRatingsError` rather than guessing. ``missing="drop"``
+    leaves incomplete targets out (no label at all, never a guessed one), logs them and lists them in
+    ``result.attrs["dropped_targets"]``.
     """
-    check_complete(data, targets, raters, ratings)
+    if missing not in ("raise", "drop"):
+        raise ValueError(f"missing must be 'raise' or 'drop', not {missing!r}")
+    dropped = []
+    if missing == "drop":
+        data, dropped = drop_incomplete(data, targets, raters, ratings)
+        if dropped:
+            log.warning("consensus: left out %d incomplete target(s): %s", len(dropped), dropped[:20])
+    else:
+        check_complete(data, targets, raters, ratings)
     if (data[ratings] < 0).any():
         raise ValueError(f"{ratings!r} has negative scores; scale scores start at 0")
-    return (data.groupby(targets, sort=False)[ratings].max() > 0).astype(int).rename("label")
+    labels = (data.groupby(targets, sort=False)[ratings].max() > 0).astype(int).rename("label")
+    labels.attrs["dropped_targets"] = dropped
+    return labels
 
 
 # ------------------------------------------------------------------------------------------------ tables
 
 
-def icc_summary(scores: pd.DataFrame, by: str = "stimulus", form: str = "ICC2k", overall: str = "all") -> pd.DataFrame:
+def icc_summary(
+    scores: pd.DataFrame, by: str = "stimulus", form: str = "ICC2k", overall: str = "all", missing: str = "raise"
+) -> pd.DataFrame:
     """One ICC form per scale, for each value of ``by`` and for all targets together (``by`` = ``overall``).
 
     ``scores`` is the long output of :func:`score_ratings`. Returns columns scale, ``by``, ICC, ci_low, ci_high,
-    interpretation, n_targets — the content of the CP paper's Table 4 (which reports ICC2k).
+    interpretation, n_targets — the content of the CP paper's Table 4 (which reports ICC2k; chapter 02).
+    ``missing`` is passed to :func:`icc`; with ``"drop"`` the incomplete targets are in
+    ``result.attrs["dropped_targets"]``.
     """
     if form not in _ICC_DESCRIPTION:
         raise ValueError(f"form must be one of {list(_ICC_DESCRIPTION)}, not {form!r}")
-    per_group = icc(scores, "target", "rater", "score", by=["scale", by])
-    pooled = icc(scores, "target", "rater", "score", by="scale").assign(**{by: overall})
+    per_group = icc(scores, "target", "rater", "score", by=["scale", by], missing=missing)
+    pooled = icc(scores, "target", "rater", "score", by="scale", missing=missing).assign(**{by: overall})
     out = pd.concat([per_group, pooled], ignore_index=True)
+    out.attrs["dropped_targets"] = sorted(set(pooled.attrs.get("dropped_targets", [])), key=str)
     out = out[out["Type"] == form]
     return out[["scale", by, "ICC", "ci_low", "ci_high", "interpretation", "n_targets"]].reset_index(drop=True)
 
 
-def consensus_counts(scores: pd.DataFrame) -> pd.DataFrame:
-    """Targets whose consensus is "no pain" / "pain", per scale (rows) — the bottom of the CP paper's Table 4."""
+def consensus_counts(scores: pd.DataFrame, missing: str = "raise") -> pd.DataFrame:
+    """Targets whose consensus is "no pain" / "pain", per scale (rows) — the bottom of the CP paper's Table 4
+    (chapter 02). ``missing`` is passed to :func:`consensus_labels`."""
     counts = {
-        scale: consensus_labels(rows, "target", "rater", "score").value_counts().reindex([0, 1], fill_value=0)
+        scale: consensus_labels(rows, "target", "rater", "score", missing).value_counts().reindex([0, 1], fill_value=0)
         for scale, rows in scores.groupby("scale", sort=False)
     }
     return pd.DataFrame(counts).T.set_axis(["no pain", "pain"], axis=1).rename_axis(index="scale")
 
 
-def icc_table(summary: pd.DataFrame, by: str = "stimulus", scales: Sequence[str] | None = None) -> pd.DataFrame:
-    """Groups × scales table of "ICC [low, high]" strings from :func:`icc_summary` (the CP paper's Table 4 layout)."""
+def icc_table(
+    summary: pd.DataFrame, by: str = "stimulus", scales: Sequence[str] | None = None, decimals: int = 3
+) -> pd.DataFrame:
+    """Groups × scales table of "ICC [low, high]" strings from :func:`icc_summary` (the CP paper's Table 4 layout;
+    chapter 02). The ICC and its 95 % interval are shown to the same ``decimals`` (3, as the paper's ICCs)."""
+    number = f"{{:.{decimals}f}}".format
     cell = (
-        summary["ICC"].map("{:.3f}".format)
-        + " ["
-        + summary["ci_low"].map("{:.2f}".format)
-        + ", "
-        + summary["ci_high"].map("{:.2f}".format)
-        + "]"
+        summary["ICC"].map(number) + " [" + summary["ci_low"].map(number) + ", " + summary["ci_high"].map(number) + "]"
     )
     cell = cell.where(summary["ICC"].notna(), summary["interpretation"])
     table = summary.assign(cell=cell).pivot(index=by, columns="scale", values="cell")

@@ -7,7 +7,7 @@ resume by checking which outputs already exist.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 import cv2
@@ -15,11 +15,32 @@ import numpy as np
 import pandas as pd
 
 
+def _create_temp(folder: Path, name: str) -> tuple[int, Path]:
+    """Open a new, uniquely named temporary file in ``folder`` for writing.
+
+    Created with mode 0o666 less the umask — the mode a plain ``open(path, "w")`` gives — so the renamed file
+    is as readable as any other in the folder. (``tempfile.mkstemp`` creates 0o600, which the rename keeps, and
+    reading the umask with ``os.umask`` would change it process-wide for a moment, racing other threads.)
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = folder / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a unique temporary file for {name} in {folder}")
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (parent folders are created)."""
+    """Write ``data`` to ``path`` atomically (parent folders are created).
+
+    The file gets the mode a plain ``open(path, "w")`` would give under the current umask (0o644 under the
+    usual 0o022), so results in a shared data folder stay readable to its other users.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_temp(path.parent, path.name)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

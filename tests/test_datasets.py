@@ -1,11 +1,15 @@
 """Loaders of the real layouts (on fixture trees built here) and the PAIN-DB / CP-PAIN / neonatal assembly."""
 
+import logging
+
 import cv2
 import numpy as np
 import pandas as pd
 import pytest
+from real_layouts import write_real_layouts_counted
 
 from painlib import datasets as ds
+from painlib import facs
 from painlib.manifest import REQUIRED_COLUMNS
 
 
@@ -47,6 +51,40 @@ def test_unbc_loader_names_what_is_missing(tmp_path):
     (root / "Frame_Labels" / "PSPI" / "042-ll042" / "ll042t1aaaff" / "ll042t1aaaff003_facs.txt").write_text("n/a")
     with pytest.raises(ds.DatasetLayoutError, match="do not start with a number: .*ll042t1aaaff003_facs.txt"):
         ds.load_unbc(root)
+
+
+def pspi_file(root, subject, frame):
+    seq = f"{subject.split('-')[1]}t1aaaff"
+    return root / "Frame_Labels" / "PSPI" / subject / seq / f"{seq}{frame:03d}_facs.txt"
+
+
+def test_unbc_level_is_the_pspi_bin_and_pspi_is_kept(tmp_path):
+    root = unbc_tree(tmp_path / "UNBC", subjects=("042-ll042",), frames=7)
+    values = [0, 1, 2, 3, 4, 5, 16]
+    for frame, value in enumerate(values, 1):
+        pspi_file(root, "042-ll042", frame).write_text(f"   {float(value):.7e}\n")
+    m = ds.load_unbc(root).sort_values("frame")
+    assert m["pspi"].tolist() == values  # the archive's PSPI, 0–16
+    assert m["level"].tolist() == [0, 1, 2, 3, 3, 4, 4]  # facs.pspi_level: 0, 1, 2, 3–4, ≥ 5
+    assert m["level"].tolist() == list(facs.pspi_level(m["pspi"]))
+    assert m["label"].tolist() == [0, 1, 1, 1, 1, 1, 1]
+
+
+def test_unbc_bad_pspi_values_are_all_named_in_one_error(tmp_path):
+    root = unbc_tree(tmp_path / "UNBC", frames=3, label_missing=("043-jh043", 3))
+    pspi_file(root, "042-ll042", 1).write_text("nan\n")
+    pspi_file(root, "042-ll042", 2).write_text("   inf\n")
+    pspi_file(root, "042-ll042", 3).write_text("  -3.0000000e+00\n")
+    pspi_file(root, "043-jh043", 1).write_text("n/a")
+    with pytest.raises(ds.DatasetLayoutError) as err:
+        ds.load_unbc(root)
+    message = str(err.value)
+    assert message.count("UNBC-McMaster") == 1  # one error for every bad frame
+    assert "1 frame(s) have no PSPI file: " in message and "jh043t1aaaff003_facs.txt" in message
+    assert "1 PSPI file(s) do not start with a number: " in message and "jh043t1aaaff001_facs.txt" in message
+    assert "3 PSPI file(s) hold a value that is not a finite number ≥ 0" in message
+    for frame, value in ((1, "nan"), (2, "inf"), (3, "-3")):
+        assert f"ll042t1aaaff{frame:03d}_facs.txt (value {value})" in message
 
 
 def test_mint_loader_reads_levels_and_skips_other_modalities(tmp_path):
@@ -152,12 +190,53 @@ def test_neonatal_loaders_and_assembly(tmp_path):
         ds.load_icope(ico)
 
 
+def test_icope_neonate_is_every_word_before_the_stimulus(tmp_path):
+    root = tmp_path / "iCOPE"
+    for name in ("icope-0001_rest_3.png", "icope-0002_pain_1.png", "icope-0001_pain_4.png"):
+        write_image(root / name)
+    for name in ("Baby 01 rest 1.jpg", "Baby 02 pain 2.jpg", "Baby 02_cry_3.jpg"):
+        write_image(root / "photos" / name)
+    m = ds.load_icope(root)
+    assert m.groupby("subject")["stimulus"].apply(sorted).to_dict() == {
+        "icope-Baby-01": ["rest"],
+        "icope-Baby-02": ["cry", "pain"],
+        "icope-icope-0001": ["pain", "rest"],
+        "icope-icope-0002": ["pain"],
+    }
+    write_image(root / "pain_5.png")  # no neonate before the stimulus
+    with pytest.raises(
+        ds.DatasetLayoutError, match=r"1 image name\(s\) are not <neonate>_<stimulus>_<n>.*: pain_5.png"
+    ):
+        ds.load_icope(root)
+
+
+def test_every_loader_reads_back_the_subjects_written(tmp_path):
+    root, written = write_real_layouts_counted(tmp_path / "raw", tmp_path / "work", size_px=48)
+    sources = ds.load_real(root, list(ds.REAL_FOLDERS))
+    assert {name: m["subject"].nunique() for name, m in sources.items()} == written
+    assert all(n > 1 for n in written.values())  # a loader that merges people cannot pass by chance
+    unbc = sources["unbc"]
+    assert (unbc["level"] == facs.pspi_level(unbc["pspi"])).all()  # one definition of the UNBC levels
+
+
 def test_load_real_names_missing_folders_and_unknown_datasets(tmp_path):
     (tmp_path / "UNBC-McMaster").mkdir()
     with pytest.raises(ds.DatasetLayoutError, match=r"MInt-PAIN/ \(mint\)"):
         ds.load_real(tmp_path, ["unbc", "mint"])
     with pytest.raises(ValueError, match="unknown dataset"):
         ds.load_real(tmp_path, ["biovid"])
+
+
+def test_load_real_says_once_that_data_root_does_not_exist(tmp_path):
+    absent = tmp_path / "no-such-folder"
+    with pytest.raises(ds.DatasetLayoutError) as err:
+        ds.load_real(absent, list(ds.REAL_FOLDERS))
+    message = str(err.value)
+    assert f"data_root {absent}" in message and "does not exist" in message and "book/data.md" in message
+    assert "missing dataset folder" not in message
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ds.DatasetLayoutError, match="is not a folder"):
+        ds.load_real(tmp_path / "a-file", ["unbc"])
 
 
 def video_manifest(n_subjects=4, frames=50, seed=0):
@@ -192,6 +271,21 @@ def test_sampling_is_seeded_balanced_and_stable():
         ds.sample_per_subject_class(m, 0)
 
 
+def test_sampling_picks_rows_by_position_when_the_index_repeats():
+    first, second = video_manifest(2, frames=30), video_manifest(4, frames=30, seed=7).query("subject >= 'u2'")
+    repeated = pd.concat([first, second.set_axis(range(len(second)))])  # labels 0… appear twice
+    assert not repeated.index.is_unique
+    fresh = repeated.reset_index(drop=True)
+    sample = ds.sample_per_subject_class(repeated, 5, seed=1)
+    expected = ds.sample_per_subject_class(fresh, 5, seed=1)
+    assert sample["path"].tolist() == expected["path"].tolist()  # the same rows, once each, in the same order
+    assert sample["path"].is_unique
+    assert (
+        sample.groupby(["subject", "label"]).size() == np.minimum(fresh.groupby(["subject", "label"]).size(), 5)
+    ).all()
+    assert sample.index.tolist() == [repeated.index[fresh.index.get_loc(i)] for i in expected.index]
+
+
 def test_pain_db_assembly_relabels_and_keeps_all_of_delaware():
     unbc = video_manifest()
     mint = video_manifest(seed=5).assign(dataset="mint", subject=lambda d: "m" + d["subject"])
@@ -219,3 +313,19 @@ def test_dataset_table_counts_users_images_and_resolution(tmp_path):
     assert table.loc["unbc", ["users", "images", "classes"]].tolist() == [2, 6, 2]
     assert table.loc["unbc", "resolution"] == "32 × 24"
     assert table.loc["total", "images"] == 6
+    assert table.loc["unbc", "unreadable"] == table.loc["total", "unreadable"] == 0
+
+
+def test_dataset_table_counts_undecodable_images_instead_of_crashing(tmp_path, caplog):
+    root = unbc_tree(tmp_path / "UNBC")
+    broken = root / "Images" / "042-ll042" / "ll042t1aaaff" / "ll042t1aaaff002.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    m = ds.load_unbc(root)
+    with caplog.at_level(logging.WARNING, logger="painlib.datasets"):
+        table = ds.dataset_table(m)
+    assert table.loc["unbc", ["images", "unreadable"]].tolist() == [6, 1]
+    assert table.loc["unbc", "resolution"] == "32 × 24"  # from the five readable frames
+    assert table.loc["total", "unreadable"] == 1
+    assert "ll042t1aaaff002.png" in caplog.text and "1 image(s) could not be read" in caplog.text
+    everything_broken = m.assign(path=str(broken))
+    assert ds.dataset_table(everything_broken).loc["unbc", "resolution"] == "none readable"

@@ -1,5 +1,8 @@
 """Manifest validation and robust image reading."""
 
+import os
+import stat
+
 import cv2
 import numpy as np
 import pandas as pd
@@ -8,6 +11,7 @@ import skimage.data
 
 from painlib.images import UnreadableImageError, load_images, read_rgb, to_rgb8
 from painlib.manifest import read_manifest, validate_manifest, write_manifest
+from painlib.storage import write_png
 
 
 def _df(tmp_path, n=3):
@@ -46,6 +50,22 @@ def test_round_trip_keeps_paths_relative_on_disk(tmp_path):
     assert "0.png" in (tmp_path / "m.csv").read_text() and str(tmp_path) not in (tmp_path / "m.csv").read_text()
     back = read_manifest(tmp_path / "m.csv")
     assert list(back["path"]) == [str((tmp_path / f"{i}.png").resolve()) for i in range(3)]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes and umask are POSIX")
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_atomic_writes_get_the_mode_of_a_plain_open(tmp_path, umask, mode):
+    old = os.umask(umask)  # the test runs alone in its process; restored below
+    try:
+        write_manifest(_df(tmp_path), tmp_path / "m.csv")
+        write_png(tmp_path / "i.png", np.zeros((4, 4), np.uint8))
+        with open(tmp_path / "plain.txt", "w"):
+            pass
+    finally:
+        os.umask(old)
+    for name in ("m.csv", "i.png", "plain.txt"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["i.png", "m.csv", "plain.txt"]  # no temporary left
 
 
 def test_read_rgb_matches_skimage(tmp_path):

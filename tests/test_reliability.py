@@ -1,9 +1,12 @@
 """Pain scales, ICC and consensus labels (painlib.reliability) and the simulated raters (painlib.synth.raters)."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.formula.api import ols
 
 from painlib import reliability as rel
@@ -57,6 +60,77 @@ def test_icc_reproduces_shrout_fleiss_worked_example():
         assert mean_squares[name] == pytest.approx(published, abs=0.005), name
 
 
+def mcgraw_wong_intervals(wide: np.ndarray, alpha: float = 0.05) -> dict:
+    """95 % intervals of the six ICCs written out from McGraw & Wong (1996), Table 7, with the mean squares
+    computed here from numpy sums of squares (the residuals of the additive model) — independent of painlib."""
+    n, k = wide.shape
+    grand, row_means, col_means = wide.mean(), wide.mean(axis=1), wide.mean(axis=0)
+    msr = k * np.sum((row_means - grand) ** 2) / (n - 1)  # rows = targets
+    msc = n * np.sum((col_means - grand) ** 2) / (k - 1)  # columns = raters
+    residual = wide - row_means[:, None] - col_means[None, :] + grand
+    mse = np.sum(residual**2) / ((n - 1) * (k - 1))
+    msw = np.sum((wide - row_means[:, None]) ** 2) / (n * (k - 1))
+
+    def f_table(d1, d2):
+        return stats.f.ppf(1 - alpha / 2, d1, d2)
+
+    def case(f_obs, df2):  # F_L, F_U of cases 1 and 3
+        return f_obs / f_table(n - 1, df2), f_obs * f_table(df2, n - 1)
+
+    fl1, fu1 = case(msr / msw, n * (k - 1))
+    fl3, fu3 = case(msr / mse, (n - 1) * (k - 1))
+    out = {
+        "ICC1": ((fl1 - 1) / (fl1 + k - 1), (fu1 - 1) / (fu1 + k - 1)),
+        "ICC3": ((fl3 - 1) / (fl3 + k - 1), (fu3 - 1) / (fu3 + k - 1)),
+        "ICC1k": (1 - 1 / fl1, 1 - 1 / fu1),
+        "ICC3k": (1 - 1 / fl3, 1 - 1 / fu3),
+    }
+    rho = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)  # ICC(A,1)
+    a = k * rho / (n * (1 - rho))
+    b = 1 + k * rho * (n - 1) / (n * (1 - rho))
+    v = (a * msc + b * mse) ** 2 / ((a * msc) ** 2 / (k - 1) + (b * mse) ** 2 / ((n - 1) * (k - 1)))
+    fl, fu = f_table(n - 1, v), f_table(v, n - 1)
+    c = k * n - k - n
+    out["ICC2"] = (
+        n * (msr - fl * mse) / (fl * (k * msc + c * mse) + n * msr),
+        n * (fu * msr - mse) / (k * msc + c * mse + n * fu * msr),
+    )
+    out["ICC2k"] = (  # Table 7's ICC(A,k) interval, written out (not stepped up from ICC(A,1))
+        n * (msr - fl * mse) / (fl * (msc - mse) + n * msr),
+        n * (fu * msr - mse) / (msc - mse + n * fu * msr),
+    )
+    return out
+
+
+def test_icc_intervals_are_unrounded_mcgraw_wong_and_contain_the_estimate():
+    table = rel.icc(long_table(SHROUT_FLEISS), "target", "rater", "score").set_index("Type")
+    expected = mcgraw_wong_intervals(SHROUT_FLEISS.astype(float))
+    for form, (low, high) in expected.items():
+        row = table.loc[form]
+        assert row["ci_low"] < row["ICC"] < row["ci_high"], form
+        assert row["ci_low"] == pytest.approx(low, abs=1e-9) and row["ci_high"] == pytest.approx(high, abs=1e-9), form
+        pingouin_low, pingouin_high = row["CI95%"]  # rounded to two decimals by pingouin
+        assert (
+            abs(row["ci_low"] - pingouin_low) <= 0.005 + 1e-12 and abs(row["ci_high"] - pingouin_high) <= 0.005 + 1e-12
+        )
+    assert table.loc["ICC2k", "ci_low"] != round(table.loc["ICC2k", "ci_low"], 2)  # not rounded
+    rng = np.random.default_rng(5)
+    for n, k in [(12, 2), (30, 3), (7, 5)]:  # and on other shapes, against the same textbook formulas
+        wide = rng.normal(5, 2, (n, 1)) + rng.normal(0, 1, (1, k)) + rng.normal(0, 1.5, (n, k))
+        table = rel.icc(long_table(wide), "target", "rater", "score").set_index("Type")
+        for form, (low, high) in mcgraw_wong_intervals(wide).items():
+            assert table.loc[form, ["ci_low", "ci_high"]].tolist() == pytest.approx([low, high], abs=1e-9)
+
+
+def test_icc_table_shows_the_interval_to_three_decimals():
+    scores = long_table(SHROUT_FLEISS).assign(scale="facs", stimulus="injection")
+    summary = rel.icc_summary(scores)
+    cell = rel.icc_table(summary).loc["all", "facs"]
+    row = summary.iloc[-1]
+    assert cell == f"{row['ICC']:.3f} [{row['ci_low']:.3f}, {row['ci_high']:.3f}]"
+    assert cell.startswith("0.620 [0.")
+
+
 def test_icc_matches_statsmodels_anova_on_random_tables():
     rng = np.random.default_rng(3)
     for n, k in [(12, 2), (30, 3), (7, 5)]:
@@ -74,7 +148,7 @@ def test_icc_confidence_interval_contains_estimate_and_orders_with_noise():
     close = rel.icc(long_table(truth + rng.normal(0, 0.2, (40, 2))), "target", "rater", "score").set_index("Type")
     far = rel.icc(long_table(truth + rng.normal(0, 1.5, (40, 2))), "target", "rater", "score").set_index("Type")
     for t in (close, far):
-        assert (t["ci_low"] <= t["ICC"] + 0.01).all() and (t["ICC"] <= t["ci_high"] + 0.01).all()
+        assert (t["ci_low"] <= t["ICC"]).all() and (t["ICC"] <= t["ci_high"]).all()
     assert close.loc["ICC2k", "ICC"] > 0.9 > 0.75 > far.loc["ICC2k", "ICC"]
     assert close.loc["ICC2k", "interpretation"] == "excellent"
 
@@ -225,6 +299,57 @@ def test_read_ratings_names_missing_and_duplicate_rows(tmp_path):
         rel.read_ratings(path)
     with pytest.raises(FileNotFoundError):
         rel.read_ratings(tmp_path / "absent.csv")
+
+
+def test_empty_ratings_files_are_named(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"ratings table .*empty.csv is empty; expected a header line"):
+        rel.read_ratings(empty)
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(",".join(RATINGS_COLUMNS) + "\n")
+    with pytest.raises(ValueError, match=r"ratings table .*header.csv has a header but no rows"):
+        rel.read_ratings(header_only)
+
+
+def test_rating_errors_cite_the_csv_file_and_line(tmp_path):
+    ratings = rate_targets(random_targets(6), seed=0).astype({"au9": float, "wong_baker": float})
+    ratings.loc[3, "au9"] = 7  # CSV line 5: header is line 1, DataFrame row 0 is line 2
+    path = tmp_path / "sheets.csv"
+    ratings.to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"FACS items in .*sheets.csv: .*line 5 column 'au9' \(value 7.0\)"):
+        rel.score_ratings(rel.read_ratings(path))
+    ratings.loc[3, "au9"] = np.nan
+    ratings.to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"sheets.csv: missing values at line 5 column 'au9'") as err:
+        rel.score_ratings(rel.read_ratings(path))
+    assert "set the parameter missing='drop' (chapter 02: `-p missing=drop`)" in str(err.value)
+    ratings.loc[3, "au9"], ratings.loc[10, "wong_baker"] = 1, 5
+    ratings.to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"Wong-Baker in .*sheets.csv: line 12 \(value 5\) are not one of the faces"):
+        rel.wong_baker_score(rel.read_ratings(path), faces_only=True)
+    pd.concat([ratings, ratings.iloc[[0]]]).to_csv(path, index=False)
+    first = (ratings.loc[0, "target"], ratings.loc[0, "rater"])
+    with pytest.raises(
+        ValueError,
+        match=rf"more than one row for \(target, rater\): {re.escape(str(first))} at lines \[2, {len(ratings) + 2}\]",
+    ):
+        rel.read_ratings(path)
+
+
+def test_missing_drop_is_offered_and_works_along_the_chapter_02_path():
+    data = long_table(SHROUT_FLEISS).assign(scale="facs", stimulus="injection")
+    holey = data.drop(index=[1]).reset_index(drop=True)  # t0 lacks judge1
+    with pytest.raises(
+        rel.IncompleteRatingsError, match=r"set the parameter missing='drop' \(chapter 02: `-p missing=drop`\)"
+    ):
+        rel.icc_summary(holey)
+    summary = rel.icc_summary(holey, missing="drop")
+    assert (summary["n_targets"] == 5).all() and summary.attrs["dropped_targets"] == ["t0"]
+    counts = rel.consensus_counts(holey, missing="drop")
+    assert counts.loc["facs"].sum() == 5
+    with pytest.raises(rel.IncompleteRatingsError):
+        rel.consensus_counts(holey)
 
 
 def test_a_perfect_rater_codes_the_truth():
