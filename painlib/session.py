@@ -41,8 +41,7 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
 
         gpus = tf.config.list_physical_devices("GPU")
     keras.utils.set_random_seed(seed)
-    if not gpus:
-        tf.config.experimental.enable_op_determinism()
+    deterministic_keras()
     if mixed_precision and gpus:
         keras.mixed_precision.set_global_policy("mixed_float16")
     os.environ["PAINLIB_XLA"] = "1" if xla else "0"
@@ -65,6 +64,16 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
     }
+
+
+def deterministic_keras() -> None:
+    """Make TensorFlow's CPU kernels deterministic (same seed, same numbers); a no-op on a GPU, where
+    deterministic kernels would be slow, and after the first call. Called by :func:`setup` and by training
+    jobs in worker processes."""
+    import tensorflow as tf
+
+    if not tf.config.list_physical_devices("GPU"):
+        tf.config.experimental.enable_op_determinism()
 
 
 def worker_count(n_jobs: int) -> int:

@@ -3,14 +3,28 @@
 Scenarios of the CP paper: image-wise 5-fold on PAIN-DB, subject-wise 5-fold on PAIN-DB, and PAIN-DB → CP-PAIN
 (five repeated trainings on all of PAIN-DB). Chapter 00 runs them with a small CNN to show the synthetic data
 behaves like the real one; the training chapters run them with the ten models.
+
+Every run (one fold, or one repeat) is an independent job with a key that hashes everything its result depends
+on: the scenario, model and its definition, every training parameter (defaults included), the seed, the
+library versions, and the *content* of its training and test images with their labels — not where they lie,
+so a moved clone or another ``data_dir`` still finds its results. Finished runs are kept in a result store (a
+folder: ``runs.csv`` plus per-run predictions and learning curves), written atomically by the one process that
+collects the results, so an interrupted scenario resumes where it stopped. Runs execute one after another, or
+through any ``concurrent.futures``-style executor (a process pool, or ``distributed.Client(...).get_executor()``
+for a Dask cluster) — the rows are the same either way.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
+import time
+from concurrent.futures import as_completed
+from functools import lru_cache
+from importlib.metadata import version as _version
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +36,23 @@ from .metrics import classification_metrics
 from .progress import progress_bar
 from .session import quiet_stderr
 from .storage import write_csv
+
+#: Bump when the training procedure changes in a way that is not visible in its parameters.
+TRAINING_VERSION = 2
+#: Metric columns of a result row, in the order tables show them.
+METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "auc",
+    "precision_no_pain",
+    "precision_pain",
+    "recall_no_pain",
+    "recall_pain",
+    "f1_no_pain",
+    "f1_pain",
+)
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +112,39 @@ def fit_evaluate(
     """Train ``model_name`` on ``train`` images, test on ``test`` images; return the metrics dict.
 
     ``images`` may map image path → (H, W, 3) uint8 array already in memory (see :func:`preload`), so the
-    folds of one scenario read each file once.
+    folds of one scenario read each file once. See :func:`train_predict` for the predictions themselves.
     """
+    out = train_predict(
+        model_name,
+        train,
+        test,
+        input_size_px=input_size_px,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        augment=augment,
+        seed=seed,
+        images=images,
+    )
+    return out["metrics"]
+
+
+def train_predict(
+    model_name: str,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    input_size_px: int | None = None,
+    epochs: int = 5,
+    batch_size: int = 32,
+    learning_rate: float = 1e-3,
+    augment: bool = True,
+    seed: int = 0,
+    images: dict | None = None,
+) -> dict:
+    """Train on ``train``, predict ``test``: a dict with ``metrics`` (see :func:`classification_metrics`),
+    ``prob`` (N_test,) probability of pain, ``history`` (a DataFrame of loss and accuracy per epoch) and
+    ``seconds`` (training wall time)."""
     import keras
 
     from . import models
@@ -96,10 +158,17 @@ def fit_evaluate(
         inputs = keras.Input(net.input_shape[1:])
         net = keras.Model(inputs, net(models.augmentation(seed)(inputs)), name=net.name)
     models.compile_model(net, learning_rate)
+    t0 = time.perf_counter()
     with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …") per epoch
-        net.fit(x_tr, y_tr, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+        history = net.fit(x_tr, y_tr, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+        seconds = time.perf_counter() - t0
         prob = net.predict(x_te, batch_size=256, verbose=0)[:, 1]
-    return classification_metrics(y_te, (prob >= 0.5).astype(int), prob)
+    return {
+        "metrics": classification_metrics(y_te, (prob >= 0.5).astype(int), prob),
+        "prob": prob.astype(float),
+        "history": pd.DataFrame(history.history).rename_axis("epoch").reset_index().assign(epoch=lambda d: d.epoch + 1),
+        "seconds": seconds,
+    }
 
 
 def preload(paths, size_px: int) -> dict[str, np.ndarray]:
@@ -115,6 +184,34 @@ def _stack(paths, size: int, images: dict | None) -> np.ndarray:
     return np.stack([images[p] for p in paths])
 
 
+# ------------------------------------------------------------------------------------------ scenarios
+
+
+def scenario_splits(
+    scenario: str,
+    train_df: pd.DataFrame,
+    test_df: pd.DataFrame | None = None,
+    folds: int = 5,
+    repeats: int = 5,
+    seed: int = 0,
+) -> list[tuple[int, pd.DataFrame, pd.DataFrame]]:
+    """The runs of a scenario: ``[(run, train rows, test rows), …]``.
+
+    ``"image_wise"``: image k-fold on ``train_df``; ``"subject_wise"``: subject k-fold on ``train_df`` (no person
+    on both sides, checked); ``"cross_dataset"``: all of ``train_df`` against ``test_df``, ``repeats`` times.
+    """
+    if scenario in ("image_wise", "subject_wise"):
+        split = image_kfold if scenario == "image_wise" else subject_kfold
+        return [(i, train_df.iloc[tr], train_df.iloc[te]) for i, (tr, te) in enumerate(split(train_df, folds, seed))]
+    if scenario == "cross_dataset":
+        if test_df is None:
+            raise ValueError("scenario 'cross_dataset' needs test_df")
+        if repeats < 1:
+            raise ValueError(f"repeats must be at least 1, got {repeats}")
+        return [(i, train_df, test_df) for i in range(repeats)]
+    raise ValueError(f"unknown scenario {scenario!r}; expected image_wise, subject_wise or cross_dataset")
+
+
 def run_scenario(
     scenario: str,
     train_df: pd.DataFrame,
@@ -125,85 +222,182 @@ def run_scenario(
     repeats: int = 5,
     seed: int = 0,
     store: str | os.PathLike | None = None,
+    executor=None,
     progress: bool = True,
     **fit_kwargs,
 ) -> pd.DataFrame:
-    """Run one scenario and return one row of metrics per fold (or repeat).
+    """Run one scenario and return one row per fold (or repeat): key, scenario, model, run, seed, sizes, the
+    training parameters, :data:`METRICS` (``auc`` is missing where a test set holds one class) and seconds.
 
-    ``scenario`` is ``"image_wise"`` (image k-fold on ``train_df``), ``"subject_wise"`` (subject k-fold on
-    ``train_df``) or ``"cross_dataset"`` (train on all of ``train_df``, test on ``test_df``, ``repeats`` times
-    with different seeds). With ``store`` (a CSV path), finished runs are kept there atomically and skipped
-    when the same call is made again — an interrupted scenario resumes.
+    ``fit_kwargs`` go to :func:`train_predict` (input_size_px, epochs, batch_size, learning_rate, augment).
+    With ``store`` (a folder), finished runs are read from it and new ones written to it as they finish, so an
+    interrupted scenario resumes; predictions and learning curves go to ``store/predictions/<key>.csv`` and
+    ``store/history/<key>.csv``. ``executor`` (anything with ``submit``) runs the pending runs in parallel.
     """
-    if scenario in ("image_wise", "subject_wise"):
-        split = image_kfold if scenario == "image_wise" else subject_kfold
-        runs = [(i, train_df.iloc[tr], train_df.iloc[te]) for i, (tr, te) in enumerate(split(train_df, folds, seed))]
-    elif scenario == "cross_dataset":
-        if test_df is None:
-            raise ValueError("scenario 'cross_dataset' needs test_df")
-        runs = [(i, train_df, test_df) for i in range(repeats)]
-    else:
-        raise ValueError(f"unknown scenario {scenario!r}; expected image_wise, subject_wise or cross_dataset")
-
     from . import models
 
-    size = fit_kwargs.pop("input_size_px", None) or models.MODELS[model_name][1]
-    done = _read_store(store)
-    # Everything that changes a run's result goes into its key, so a changed parameter is never a stale hit.
-    config = json.dumps(
-        {"size": size, "folds": folds, "data": _fingerprint(train_df, test_df), **fit_kwargs}, sort_keys=True
+    if model_name not in models.MODELS:
+        raise ValueError(f"unknown model {model_name!r}; available: {sorted(models.MODELS)}")
+    params = _bound_fit_params(model_name, fit_kwargs)
+    splits = scenario_splits(scenario, train_df, test_df, folds, repeats, seed)
+    fixed = {"scenario": scenario, "model": model_name, "model_definition": _model_definition(model_name)}
+    fixed |= {"versions": _library_versions(), "training_version": TRAINING_VERSION}
+    jobs = []
+    for run, tr, te in splits:
+        run_seed = seed + run
+        key = _hash({**fixed, **params, "run": run, "seed": run_seed, "data": [_fingerprint(tr), _fingerprint(te)]})
+        meta = {"key": key, "scenario": scenario, "model": model_name, "run": run, "seed": run_seed}
+        jobs.append({"meta": meta, "params": params, "train": _columns(tr), "test": _columns(te)})
+
+    done = read_store(store)
+    found = {j["meta"]["key"]: done.loc[j["meta"]["key"]].to_dict() for j in jobs if j["meta"]["key"] in done.index}
+    pending = [j for j in jobs if j["meta"]["key"] not in found]
+    if store is not None:
+        log.info("%s %s: %d of %d runs from the store", model_name, scenario, len(found), len(jobs))
+    bar = progress_bar(
+        total=len(jobs), initial=len(found), desc=f"{model_name} {scenario}", unit="run", enabled=progress
     )
-    key = {
-        "scenario": scenario,
-        "model": model_name,
-        "seed": seed,
-        "config": hashlib.sha1(config.encode()).hexdigest()[:12],
-    }
-    paths = list(train_df["path"]) + ([] if test_df is None else list(test_df["path"]))
-    images = None
-    rows = []
-    for run, tr, te in progress_bar(runs, desc=f"{model_name} {scenario}", unit="run", enabled=progress):
-        hit = _lookup(done, **key, run=run)
-        if hit is not None:
-            rows.append(hit)
-            continue
-        images = images or preload(paths, size)
-        m = fit_evaluate(model_name, tr, te, input_size_px=size, seed=seed + run, images=images, **fit_kwargs)
-        row = {**key, "run": run, "n_train": len(tr), "n_test": len(te), **m}
-        rows.append(row)
+    for result in _execute(pending, executor):
+        row = result["row"]
         if store is not None:
-            done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
-            write_csv(done, store)
-    return pd.DataFrame(rows)
+            done = _save_run(store, done, row, result)
+        found[row["key"]] = row
+        bar.update(1)
+    bar.close()
+    rows = [{**found[j["meta"]["key"]], "key": j["meta"]["key"]} for j in jobs]
+    return pd.DataFrame(rows)[list(rows[0])] if rows else pd.DataFrame()
 
 
-def _fingerprint(*dfs) -> str:
-    paths = [p for df in dfs if df is not None for p in df["path"]] + [
-        int(v) for df in dfs if df is not None for v in df["label"]
-    ]
-    return hashlib.sha1(json.dumps(paths).encode()).hexdigest()[:12]
+def run_job(job: dict, images: dict | None = None) -> dict:
+    """Execute one run (a job built by :func:`run_scenario`); returns its result ``row``, ``predictions`` and
+    ``history``. A top-level function, so that any executor can ship it to a worker process."""
+    from .session import deterministic_keras
+
+    deterministic_keras()  # a worker process has not run painlib.setup
+    params = job["params"]
+    out = train_predict(
+        job["meta"]["model"], job["train"], job["test"], seed=job["meta"]["seed"], images=images, **params
+    )
+    row = {
+        **job["meta"],
+        "n_train": len(job["train"]),
+        "n_test": len(job["test"]),
+        **params,
+        **{m: out["metrics"].get(m, np.nan) for m in METRICS},
+        "train_seconds": round(out["seconds"], 3),
+    }
+    predictions = job["test"][["path", "subject", "label"]].assign(prob_pain=out["prob"])
+    return {"row": row, "predictions": predictions, "history": out["history"]}
 
 
-def _read_store(store) -> pd.DataFrame:
-    if store is None or not Path(store).exists():
-        return pd.DataFrame()
-    return pd.read_csv(store)
+def _execute(jobs: list[dict], executor):
+    """Yield results of ``jobs`` as they finish: in this process (images read once for all), or on ``executor``."""
+    if not jobs:
+        return
+    if executor is None:
+        size = jobs[0]["params"]["input_size_px"]
+        images = preload([p for j in jobs for d in (j["train"], j["test"]) for p in d["path"]], size)
+        for job in jobs:
+            yield run_job(job, images)
+        return
+    futures = [executor.submit(run_job, job) for job in jobs]
+    for future in as_completed(futures):
+        yield future.result()
 
 
-def _lookup(done: pd.DataFrame, **key) -> dict | None:
-    if done.empty:
-        return None
-    mask = np.ones(len(done), bool)
-    for k, v in key.items():
-        if k not in done.columns:
-            return None
-        mask &= (done[k] == v).to_numpy()
-    return done[mask].iloc[0].to_dict() if mask.any() else None
+def _columns(df: pd.DataFrame) -> pd.DataFrame:
+    """The columns a run needs (path, label, subject), as a compact copy to ship to a worker."""
+    return df[["path", "label", "subject"]].reset_index(drop=True).astype({"subject": str})
 
 
-def summarise(results: pd.DataFrame, metrics=("accuracy", "f1", "auc")) -> pd.DataFrame:
-    """Mean ± standard deviation of each metric per scenario and model, in a tidy table."""
+def _bound_fit_params(model_name: str, fit_kwargs: dict) -> dict:
+    """Every training parameter of :func:`train_predict` with its default filled in (so a changed default is
+    a new key), the model's default input size resolved."""
+    from . import models
+
+    sig = inspect.signature(train_predict)
+    allowed = [n for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY and n not in ("seed", "images")]
+    unknown = sorted(set(fit_kwargs) - set(allowed))
+    if unknown:
+        raise TypeError(f"unknown training parameter(s) {unknown}; expected some of {allowed}")
+    params = {n: fit_kwargs.get(n, sig.parameters[n].default) for n in allowed}
+    params["input_size_px"] = int(params["input_size_px"] or models.MODELS[model_name][1])
+    return params
+
+
+def _model_definition(model_name: str) -> str:
+    """Digest of the source of the module that defines ``model_name``: editing a definition is a new key."""
+    from . import models
+
+    builder = models.MODELS[model_name][0]
+    return hashlib.sha1(Path(inspect.getsourcefile(builder)).read_bytes()).hexdigest()[:12]
+
+
+def _library_versions() -> dict[str, str]:
+    return {name: _version(name) for name in ("keras", "tensorflow", "numpy", "scikit-learn")}
+
+
+def _hash(obj) -> str:
+    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=65536)
+def _content_digest(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _fingerprint(df: pd.DataFrame) -> str:
+    """Digest of a set's image contents and labels, in order — independent of where the files lie."""
+    parts = []
+    for path, label in zip(df["path"], df["label"]):
+        st = os.stat(path)
+        parts.append(f"{_content_digest(os.fspath(path), st.st_size, st.st_mtime_ns)}:{int(label)}")
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------- the store
+
+
+def read_store(store: str | os.PathLike | None) -> pd.DataFrame:
+    """The finished runs of a result store, indexed by key (empty without a store). Text columns are read as
+    text, so an all-digit key still matches."""
+    path = None if store is None else Path(store) / "runs.csv"
+    if path is None or not path.is_file():
+        return pd.DataFrame(index=pd.Index([], name="key", dtype=str))
+    text = {c: str for c in ("key", "scenario", "model", "initialisation")}
+    return pd.read_csv(path, dtype=text).set_index("key", drop=False)
+
+
+def _save_run(store, done: pd.DataFrame, row: dict, result: dict) -> pd.DataFrame:
+    store = Path(store)
+    write_csv(result["predictions"], store / "predictions" / f"{row['key']}.csv")
+    write_csv(result["history"], store / "history" / f"{row['key']}.csv")
+    done = pd.concat([done, pd.DataFrame([row]).set_index("key", drop=False)])
+    write_csv(done, store / "runs.csv")  # last, so a listed run always has its files
+    return done
+
+
+def read_predictions(store: str | os.PathLike, key: str) -> pd.DataFrame:
+    """Test-set predictions of one run: path, subject, label, prob_pain."""
+    return pd.read_csv(Path(store) / "predictions" / f"{key}.csv", dtype={"subject": str})
+
+
+def read_history(store: str | os.PathLike, key: str) -> pd.DataFrame:
+    """Learning curve of one run: epoch, loss, accuracy."""
+    return pd.read_csv(Path(store) / "history" / f"{key}.csv")
+
+
+def summarise(results: pd.DataFrame, metrics=("accuracy", "f1", "auc"), by=("scenario", "model")) -> pd.DataFrame:
+    """Mean, standard deviation and number of runs behind each metric, per scenario and model.
+
+    Columns ``<metric>_mean``, ``<metric>_std``, ``<metric>_n``; a metric missing in a run (AUC on a one-class
+    test set) is left out of that mean, and ``_n`` says so.
+    """
     cols = [m for m in metrics if m in results.columns]
-    agg = results.groupby(["scenario", "model"], sort=False)[cols].agg(["mean", "std"])
-    agg.columns = [f"{m}_{s}" for m, s in agg.columns]
+    agg = results.groupby(list(by), sort=False)[cols].agg(["mean", "std", "count"])
+    agg.columns = [f"{m}_{'n' if s == 'count' else s}" for m, s in agg.columns]
     return agg.reset_index()

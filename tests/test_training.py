@@ -1,5 +1,8 @@
 """Splits, metrics and the resumable scenario runner."""
 
+from pathlib import Path
+
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,21 +70,94 @@ def tiny_db(tmp_path_factory):
     return synth.make_datasets({"delaware": 12}, root, seed=0, image_size_px=64, progress=False)
 
 
-def test_same_seed_same_results_and_resume(tiny_db, tmp_path):
-    store = tmp_path / "results.csv"
-    kw = dict(folds=2, input_size_px=32, epochs=1, batch_size=16, seed=5, progress=False)
-    a = training.run_scenario("subject_wise", tiny_db, **kw)
-    b = training.run_scenario("subject_wise", tiny_db, store=store, **kw)
-    pd.testing.assert_frame_equal(a.drop(columns=["config"]), b.drop(columns=["config"]))
+KW = dict(folds=2, input_size_px=32, epochs=1, batch_size=16, seed=5, progress=False)
+
+
+def _stable(df):
+    return df.drop(columns=["train_seconds"]).reset_index(drop=True)
+
+
+def test_same_seed_same_results_and_resume(tiny_db, tmp_path, caplog):
+    store = tmp_path / "store"
+    a = training.run_scenario("subject_wise", tiny_db, **KW)
+    b = training.run_scenario("subject_wise", tiny_db, store=store, **KW)
+    pd.testing.assert_frame_equal(_stable(a), _stable(b))
+    assert {"predictions", "history", "runs.csv"} <= {p.name for p in store.iterdir()}
     # a second call reads the finished runs from the store instead of training again
-    stored = pd.read_csv(store)
+    stored = pd.read_csv(store / "runs.csv")
     stored.loc[:, "accuracy"] = -1.0
-    stored.to_csv(store, index=False)
-    c = training.run_scenario("subject_wise", tiny_db, store=store, **kw)
-    assert (c["accuracy"] == -1.0).all()
+    stored.to_csv(store / "runs.csv", index=False)
+    with caplog.at_level("INFO", logger="painlib.training"):
+        c = training.run_scenario("subject_wise", tiny_db, store=store, **KW)
+    assert (c["accuracy"] == -1.0).all() and "2 of 2 runs from the store" in caplog.text
     # a changed parameter is not a stale hit
-    d = training.run_scenario("subject_wise", tiny_db, store=store, **{**kw, "epochs": 2})
-    assert (d["accuracy"] >= 0).all()
+    d = training.run_scenario("subject_wise", tiny_db, store=store, **{**KW, "epochs": 2})
+    assert (d["accuracy"] >= 0).all() and len(pd.read_csv(store / "runs.csv")) == 4
+    preds = training.read_predictions(store, d["key"][0])
+    assert len(preds) == d["n_test"][0] and preds["prob_pain"].between(0, 1).all()
+    assert training.read_history(store, d["key"][0])["epoch"].tolist() == [1, 2]
+
+
+def test_the_key_follows_contents_not_locations(tiny_db, tmp_path):
+    moved = tmp_path / "moved"
+    copies = []
+    for i, path in enumerate(tiny_db["path"]):
+        copies.append(str(moved / f"{i:03d}.png"))
+        Path(copies[-1]).parent.mkdir(parents=True, exist_ok=True)
+        Path(copies[-1]).write_bytes(Path(path).read_bytes())
+    splits = training.scenario_splits("subject_wise", tiny_db, folds=2, seed=0)
+    moved_splits = training.scenario_splits("subject_wise", tiny_db.assign(path=copies), folds=2, seed=0)
+    for (_, tr, te), (_, tr2, te2) in zip(splits, moved_splits):
+        assert training._fingerprint(tr) == training._fingerprint(tr2)
+        assert training._fingerprint(te) == training._fingerprint(te2)
+    # one changed pixel, or one changed label, is another data set
+    img = cv2.imread(copies[0])
+    img[0, 0] = 255 - img[0, 0]
+    cv2.imwrite(copies[0], img)
+    changed = tiny_db.assign(path=copies)
+    assert training._fingerprint(changed) != training._fingerprint(tiny_db)
+    assert training._fingerprint(tiny_db.assign(label=1 - tiny_db["label"])) != training._fingerprint(tiny_db)
+
+
+def test_the_key_covers_defaults_and_library_versions(tiny_db, tmp_path, monkeypatch):
+    store = tmp_path / "store"
+    first = training.run_scenario("cross_dataset", tiny_db, test_df=tiny_db, repeats=1, store=store, **KW)
+    monkeypatch.setitem(training.train_predict.__kwdefaults__, "batch_size", 8)
+    kw = {k: v for k, v in KW.items() if k != "batch_size"}
+    other_default = training.run_scenario("cross_dataset", tiny_db, test_df=tiny_db, repeats=1, store=store, **kw)
+    assert other_default["key"][0] != first["key"][0] and other_default["batch_size"][0] == 8
+    monkeypatch.undo()
+    versions = {**training._library_versions(), "tensorflow": "0.0"}
+    monkeypatch.setattr(training, "_library_versions", lambda: versions)
+    other_tf = training.run_scenario("cross_dataset", tiny_db, test_df=tiny_db, repeats=1, store=store, **KW)
+    assert other_tf["key"][0] not in (first["key"][0], other_default["key"][0])
+
+
+def test_keys_are_read_back_as_text(tmp_path):
+    row = {"key": "0123456789012345", "scenario": "image_wise", "model": "small_cnn", "accuracy": 0.5}
+    (tmp_path / "s").mkdir()
+    pd.DataFrame([row]).to_csv(tmp_path / "s" / "runs.csv", index=False)
+    assert list(training.read_store(tmp_path / "s").index) == ["0123456789012345"]
+
+
+def test_one_class_test_set_reports_auc_missing_and_means_count_runs(tiny_db):
+    pain_only = tiny_db[tiny_db["label"] == 1]
+    results = training.run_scenario("cross_dataset", tiny_db, test_df=pain_only, repeats=2, **KW)
+    assert results["auc"].isna().all() and results["accuracy"].notna().all()
+    both = pd.concat([results, results.assign(scenario="other", auc=[0.7, np.nan])])
+    summary = training.summarise(both).set_index("scenario")
+    assert summary.loc["cross_dataset", "auc_n"] == 0 and summary.loc["cross_dataset", "accuracy_n"] == 2
+    assert summary.loc["other", "auc_n"] == 1 and summary.loc["other", "auc_mean"] == pytest.approx(0.7)
+
+
+def test_an_executor_gives_the_same_rows(tiny_db, tmp_path):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    serial = training.run_scenario("image_wise", tiny_db, **KW)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parallel = training.run_scenario("image_wise", tiny_db, executor=pool, store=tmp_path / "s", **KW)
+    pd.testing.assert_frame_equal(_stable(serial), _stable(parallel))
 
 
 def test_unknown_scenario_and_model(tiny_db):
