@@ -48,3 +48,24 @@ NEONATAL_IMAGES = pd.DataFrame(
         "no pain": {"unifesp": 196, "icope": 63},
     }
 ).rename_axis("dataset")
+
+#: CP paper, Table 3: parameters per network as printed (they match a six-way head for the four hand-built
+#: networks, see ``painlib.models.describe``), keyed by the zoo's model names in the table's order.
+CP_TABLE3_PARAMETERS = pd.Series(
+    {
+        "alexnet": "88.7 M",
+        "songnet": "172.7 K",
+        "weinet": "1.7 M",
+        "vgg16": "14.7 M",
+        "vgg19": "20 M",
+        "resnet50": "23.6 M",
+        "resnet101v2": "42.6 M",
+        "inceptionv3": "21.8 M",
+        "xception": "20.9 M",
+        "silnet": "184.9 M",
+    },
+    name="parameters",
+).rename_axis("model")
+
+#: Neonatal dissertation, section 3.3: total parameters of the VGG-Face model and of the adapted N-CNN.
+NEONATAL_PARAMETERS = pd.Series({"vggface": 27_823_938, "ncnn": 78_234}, name="parameters").rename_axis("model")
