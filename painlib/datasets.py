@@ -393,13 +393,24 @@ def assemble_pain_db(sources: dict[str, pd.DataFrame], frames_per_class: int = 2
     return pd.concat([*videos, binary_relabel(sources["delaware"])], ignore_index=True)
 
 
-def assemble_cp_pain(cp: pd.DataFrame, consensus: pd.Series | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def assemble_cp_pain(
+    cp: pd.DataFrame, consensus: pd.Series | None = None, *, ratings: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CP-PAIN from CP frames: occluded videos out, two frames per video, the pain moment labelled by consensus.
 
-    ``consensus`` maps each video's rating target (:func:`video_target`) to the raters' label (0 only if every rater scored 0; see
-    :func:`painlib.reliability.consensus_labels`); the moment of rest is "no pain". Without ``consensus`` the
-    Manifest's labels are kept. Returns ``(cp_pain, excluded)``, ``excluded`` with a ``reason``.
+    The label of each moment of pain comes from the raters: pass their item sheets as ``ratings`` (a ratings
+    table, :mod:`painlib.scales`; scored on FACS, "no pain" only if every rater scored 0 —
+    :func:`painlib.reliability.consensus_labels`), or the finished ``consensus`` (video target → 0/1). The moment
+    of rest is "no pain". With neither, the Manifest's labels are kept. Returns ``(cp_pain, excluded)``,
+    ``excluded`` with a ``reason`` (chapter 01).
     """
+    if ratings is not None:
+        if consensus is not None:
+            raise ValueError("give either ratings or consensus, not both")
+        from .reliability import consensus_labels, score_ratings
+
+        facs = score_ratings(ratings).query("scale == 'facs'")
+        consensus = consensus_labels(facs, "target", "rater", "score")
     cp = cp.copy()
     target = video_target(cp)
     occluded_videos = set(target[cp["occluded"].astype(bool)])
@@ -417,6 +428,22 @@ def assemble_cp_pain(cp: pd.DataFrame, consensus: pd.Series | None = None) -> tu
     if (counts != 2).any():
         log.warning("CP-PAIN: %d video(s) do not have exactly two frames", int((counts != 2).sum()))
     return kept.reset_index(drop=True), excluded.reset_index(drop=True)
+
+
+def cp_pain_counts(cp: pd.DataFrame, cp_pain: pd.DataFrame, excluded: pd.DataFrame) -> pd.Series:
+    """What :func:`assemble_cp_pain` did: videos, videos left out, images kept, pain images, and moments of pain
+    the raters' consensus called "no pain"."""
+    return pd.Series(
+        {
+            "videos": video_target(cp).nunique(),
+            "videos left out (occluded)": video_target(excluded).nunique(),
+            "CP-PAIN images": len(cp_pain),
+            "of which pain": int(cp_pain["label"].sum()),
+            "moments of pain rated 'no pain' by consensus": int(
+                ((cp_pain["frame"] == 0) & (cp_pain["label"] == 0)).sum()
+            ),
+        }
+    )
 
 
 def assemble_neonatal(sources: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -192,7 +192,9 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
     return fig
 
 
-def icc_noise_curves(sweep: pd.DataFrame, paper_overall: pd.Series | None = None, marker: float | None = None):
+def icc_noise_curves(
+    sweep: pd.DataFrame, paper_overall: pd.Series | None = None, marker: float | None = None, title: str | None = None
+):
     """ICC of each scale against rater noise (:func:`painlib.reliability.icc_per_level`), 95 % CI bands.
 
     ``paper_overall`` (scale → ICC) is drawn as dotted lines; ``marker`` marks the noise used in the chapter.
@@ -211,6 +213,8 @@ def icc_noise_curves(sweep: pd.DataFrame, paper_overall: pd.Series | None = None
     ax.set_ylim(min(0.0, float(sweep["ci_low"].min())), 1.0)
     ax.set_xlabel("rater perception noise (SD, AU intensity units)")
     ax.set_ylabel("ICC(2,k)")
+    if title:
+        ax.set_title(title)
     ax.legend(fontsize=7, loc="lower left")
     fig.tight_layout()
     return fig

@@ -36,6 +36,14 @@ PAIN_DB_TABLE2 = pd.DataFrame(
     }
 ).rename_axis("dataset")
 
+#: CP paper, results: the best accuracy on users unseen in training ("a maximum of 70 %", subject-wise) and on
+#: CP-PAIN after training on PAIN-DB (InceptionV3, 62.67 %, F1 61.12 %).
+CP_BEST_ACCURACY = pd.Series({"subject_wise": 0.70, "cross_dataset": 0.6267}, name="accuracy")
+CP_BEST_CROSS_DATASET = pd.Series({"model": "inceptionv3", "accuracy": 0.6267, "f1": 0.6112})
+
+#: CP paper: PAIN-DB draws up to 20 frames per person and class from the video sources (UNBC-McMaster, MInt PAIN).
+PAIN_DB_FRAMES_PER_CLASS = 20
+
 #: CP paper: CP-PAIN kept 109 frames after leaving out occluded videos (two frames per video).
 CP_PAIN_IMAGES = 109
 

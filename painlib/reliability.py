@@ -522,3 +522,17 @@ def icc_per_level(ratings_by_level: dict, level: str = "noise", form: str = "ICC
         table = table[table["Type"] == form].assign(**{level: value})
         parts.append(table[[level, "scale", "ICC", "ci_low", "ci_high", "interpretation"]])
     return pd.concat(parts, ignore_index=True)
+
+
+def difference_spread(scores: pd.DataFrame, by: str = "stimulus", raters: Sequence[str] | None = None) -> pd.DataFrame:
+    """Standard deviation of the difference between two raters' scores (the width behind Bland–Altman limits of
+    agreement), per ``by`` group (rows) and scale (columns). ``scores`` is :func:`score_ratings`'s long table;
+    ``raters`` default to the first two in sorted order (chapter 02)."""
+    raters = list(raters or sorted(scores["rater"].unique())[:2])
+    if len(raters) != 2:
+        raise ValueError(f"difference_spread compares two raters; got {raters}")
+    wide = scores[scores["rater"].isin(raters)].pivot_table(
+        index=["scale", by, "target"], columns="rater", values="score", observed=True
+    )
+    diff = (wide[raters[0]] - wide[raters[1]]).rename("difference").reset_index()
+    return diff.pivot_table(index=by, columns="scale", values="difference", aggfunc="std", observed=True)

@@ -143,7 +143,7 @@ def train_predict(
     images: dict | None = None,
 ) -> dict:
     """Train on ``train``, predict ``test``: a dict with ``metrics`` (see :func:`classification_metrics`),
-    ``prob`` (N_test,) probability of pain, ``history`` (a DataFrame of loss and accuracy per epoch) and
+    ``prob`` (N_test,) probability of pain, ``initialisation`` ("ImageNet", "VGG-Face" or "random"), ``history`` (a DataFrame of loss and accuracy per epoch) and
     ``seconds`` (training wall time)."""
     import keras
 
@@ -164,6 +164,7 @@ def train_predict(
         seconds = time.perf_counter() - t0
         prob = net.predict(x_te, batch_size=256, verbose=0)[:, 1]
     return {
+        "initialisation": models.initialisation(net),
         "metrics": classification_metrics(y_te, (prob >= 0.5).astype(int), prob),
         "prob": prob.astype(float),
         "history": pd.DataFrame(history.history).rename_axis("epoch").reset_index().assign(epoch=lambda d: d.epoch + 1),
@@ -282,6 +283,7 @@ def run_job(job: dict, images: dict | None = None) -> dict:
         **job["meta"],
         "n_train": len(job["train"]),
         "n_test": len(job["test"]),
+        "initialisation": out["initialisation"],
         **params,
         **{m: out["metrics"].get(m, np.nan) for m in METRICS},
         "train_seconds": round(out["seconds"], 3),
@@ -326,11 +328,20 @@ def _bound_fit_params(model_name: str, fit_kwargs: dict) -> dict:
 
 
 def _model_definition(model_name: str) -> str:
-    """Digest of the source of the module that defines ``model_name``: editing a definition is a new key."""
+    """Digest of the zoo's source (every module of :mod:`painlib.models`) and of the pretrained weights the model
+    would start from: editing a definition, or adding a weights file, is a new key."""
     from . import models
+    from .models.pretrained import find_weights
 
-    builder = models.MODELS[model_name][0]
-    return hashlib.sha1(Path(inspect.getsourcefile(builder)).read_bytes()).hexdigest()[:12]
+    h = hashlib.sha1()
+    for source in sorted(Path(models.__file__).parent.glob("*.py")):
+        h.update(source.read_bytes())
+    spec = models.SPECS[model_name]
+    weights = find_weights(model_name, spec.weights_file) if spec.pretrained else None
+    if weights is not None:
+        st = os.stat(weights)
+        h.update(f"{spec.pretrained}:{weights.name}:{st.st_size}".encode())
+    return h.hexdigest()[:12]
 
 
 def _library_versions() -> dict[str, str]:

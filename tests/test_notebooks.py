@@ -1,9 +1,49 @@
-"""Every notebook executes under the smoke profile (the same code path as `python -m painlib run`)."""
+"""Every notebook executes under the smoke profile (the same code path as `python -m painlib run`), and what
+its pages glue into the prose is there, finite, and its checks tables hold booleans."""
 
+import math
+import re
+
+import nbformat
 import pandas as pd
 import pytest
 
 from painlib import run
+
+PREFIX = "application/papermill.record/"
+
+
+def glued(executed) -> dict[str, dict[str, str]]:
+    """name → {mime type: data} of every value a notebook glued (myst-nb stores them as scrapbook outputs)."""
+    out = {}
+    for cell in nbformat.read(executed, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            if name:
+                out[name] = {k.removeprefix(PREFIX): v for k, v in output.get("data", {}).items()}
+    return out
+
+
+def check_glue(executed) -> dict[str, dict[str, str]]:
+    """Every ``{glue:…}`name``` of the page was glued; numbers are finite; checks tables are booleans."""
+    nb = nbformat.read(executed, as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    referenced = set(re.findall(r"\{glue(?::\w+)?\}`([^`:]+)", prose))
+    values = glued(executed)
+    assert referenced <= set(values), f"{executed.name}: not glued: {sorted(referenced - set(values))}"
+    for name, data in values.items():
+        plain = data.get("text/plain", "")
+        try:
+            number = float(plain)
+        except ValueError:
+            number = None
+        assert number is None or math.isfinite(number), f"{executed.name}: {name} = {plain}"
+        if "text/markdown" in data:
+            assert data["text/markdown"].strip(), f"{executed.name}: {name} is an empty sentence"
+        if name.startswith("checks"):
+            rows = plain.splitlines()[1:]
+            assert rows and all(r.split()[-1] in ("True", "False") for r in rows), f"{executed.name}: {plain}"
+    return values
 
 
 @pytest.mark.notebook
@@ -11,7 +51,7 @@ from painlib import run
 def test_notebook_executes_under_smoke(notebook, tmp_path):
     params = run.notebook_parameters(run.load_profile("smoke"), notebook, {"data_dir": str(tmp_path / "data")})
     out = run.execute_notebook(notebook, tmp_path / "executed", params, progress=False)
-    assert out.exists()
+    check_glue(out)
 
 
 @pytest.mark.notebook
