@@ -360,7 +360,7 @@ def load_real(data_root: str | os.PathLike, names) -> dict[str, pd.DataFrame]:
 # --------------------------------------------------------------------------------------------- assembly
 
 
-def sample_per_subject_class(manifest: pd.DataFrame, per_class: int, seed: int = 0) -> pd.DataFrame:
+def _sample_per_subject_class(manifest: pd.DataFrame, per_class: int, seed: int = 0) -> pd.DataFrame:
     """Up to ``per_class`` images per (dataset, subject, label), drawn without replacement.
 
     Each group draws from its own random stream keyed by ``(seed, dataset, subject, label)``, so a person's
@@ -378,7 +378,7 @@ def sample_per_subject_class(manifest: pd.DataFrame, per_class: int, seed: int =
     return manifest.iloc[np.sort(np.asarray(keep, dtype=np.intp))]
 
 
-def binary_relabel(manifest: pd.DataFrame) -> pd.DataFrame:
+def _binary_relabel(manifest: pd.DataFrame) -> pd.DataFrame:
     """``label`` = 1 for every level above 0 (pain of any intensity), 0 otherwise; ``level`` is kept."""
     return manifest.assign(label=(manifest["level"] > 0).astype(int))
 
@@ -389,8 +389,8 @@ def assemble_pain_db(sources: dict[str, pd.DataFrame], frames_per_class: int = 2
     missing = [n for n in ("unbc", "mint", "delaware") if n not in sources]
     if missing:
         raise ValueError(f"PAIN-DB needs unbc, mint and delaware; missing {missing}")
-    videos = [sample_per_subject_class(binary_relabel(sources[n]), frames_per_class, seed) for n in ("unbc", "mint")]
-    return pd.concat([*videos, binary_relabel(sources["delaware"])], ignore_index=True)
+    videos = [_sample_per_subject_class(_binary_relabel(sources[n]), frames_per_class, seed) for n in ("unbc", "mint")]
+    return pd.concat([*videos, _binary_relabel(sources["delaware"])], ignore_index=True)
 
 
 def assemble_cp_pain(

@@ -63,7 +63,7 @@ class IncompleteRatingsError(ValueError):
 # --------------------------------------------------------------------------------------------------- items
 
 
-def check_items(
+def _check_items(
     table: pd.DataFrame, columns: Sequence[str], low: int, high: int, missing: str = "raise", what: str = "ratings"
 ) -> pd.DataFrame:
     """Validate item columns: integers in ``[low, high]``; return the rows that may be scored.
@@ -129,7 +129,7 @@ def facs_pain_score(table: pd.DataFrame, missing: str = "raise") -> pd.Series:
 
     ``table`` has the columns of :data:`painlib.facs.AUS`; returns one score per (kept) row, same index.
     """
-    return pspi(check_items(table, AUS, 0, 5, missing, "FACS items")).rename("facs")
+    return pspi(_check_items(table, AUS, 0, 5, missing, "FACS items")).rename("facs")
 
 
 def ncapc_score(
@@ -142,7 +142,7 @@ def ncapc_score(
     """
     subscales = NCAPC_SUBSCALES if subscales is None else subscales
     items = [i for group in subscales.values() for i in group]
-    t = check_items(table, items, 0, 3, missing, "NCAPC items")
+    t = _check_items(table, items, 0, 3, missing, "NCAPC items")
     out = pd.DataFrame({name: t[list(group)].astype(float).sum(axis=1) for name, group in subscales.items()})
     out["ncapc"] = out.sum(axis=1)
     return out
@@ -153,7 +153,7 @@ def wong_baker_score(table: pd.DataFrame, missing: str = "raise", faces_only: bo
 
     With ``faces_only=True`` only the six faces (0, 2, …, 10) are accepted; otherwise any whole number 0–10.
     """
-    t = check_items(table, ["wong_baker"], 0, 10, missing, "Wong-Baker")
+    t = _check_items(table, ["wong_baker"], 0, 10, missing, "Wong-Baker")
     score = t["wong_baker"].astype(float)
     if faces_only:
         odd = score[~score.isin(WONG_BAKER_FACES)]
@@ -218,7 +218,7 @@ def read_ratings(path: str | os.PathLike) -> pd.DataFrame:
 # ----------------------------------------------------------------------------------------------------- ICC
 
 
-def check_complete(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> None:
+def _check_complete(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> None:
     """Raise :class:`IncompleteRatingsError` unless every target has exactly one rating by every rater."""
     require_columns(data, [targets, raters, ratings], "rating table")
     counts = data.dropna(subset=[ratings]).pivot_table(
@@ -242,7 +242,7 @@ def check_complete(data: pd.DataFrame, targets: str, raters: str, ratings: str) 
         )
 
 
-def drop_incomplete(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> tuple[pd.DataFrame, list]:
+def _drop_incomplete(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> tuple[pd.DataFrame, list]:
     """Keep only targets rated once by every rater; return ``(kept_rows, dropped_targets)``."""
     rated = data.dropna(subset=[ratings])
     n_raters = data[raters].nunique()
@@ -265,7 +265,7 @@ def icc(
     Computed by :func:`pingouin.intraclass_corr`. Returns one row per form with the columns ``Type`` (ICC1,
     ICC2, ICC3, ICC1k, ICC2k, ICC3k), ``Description``, ``ICC``, ``F``, ``df1``, ``df2``, ``pval``, ``CI95%``
     (as pingouin gives it, rounded to 2 decimals, so it may exclude the ICC), ``ci_low`` and ``ci_high`` (the
-    same 95 % interval unrounded, :func:`icc_confidence_intervals`), ``n_targets``, ``n_raters`` and
+    same 95 % interval unrounded, :func:`_icc_confidence_intervals`), ``n_targets``, ``n_raters`` and
     ``interpretation`` (:func:`interpret_icc`). With ``by`` (for example ``"stimulus"`` or
     ``["scale", "stimulus"]``) the table is computed per group and the group columns lead.
     The CP paper reports ICC2k: two-way random effects, absolute agreement, mean of the k raters.
@@ -300,11 +300,11 @@ def icc(
         out.attrs["dropped_targets"] = dropped
         return out
     if missing == "drop":
-        data, dropped = drop_incomplete(data, targets, raters, ratings)
+        data, dropped = _drop_incomplete(data, targets, raters, ratings)
         if dropped:
             log.warning("ICC: left out %d incomplete target(s): %s", len(dropped), dropped[:20])
     else:
-        check_complete(data, targets, raters, ratings)
+        _check_complete(data, targets, raters, ratings)
         dropped = []
     n_targets, n_raters = data[targets].nunique(), data[raters].nunique()
     if n_targets < MIN_TARGETS or n_raters < 2:
@@ -316,7 +316,7 @@ def icc(
     ci_col = "CI95%" if "CI95%" in out.columns else "CI95"
     out = out.rename(columns={ci_col: "CI95%"})
     out.insert(1, "Description", out["Type"].map(_ICC_DESCRIPTION))
-    intervals = icc_confidence_intervals(mean_squares(data, targets, raters, ratings), n_targets, n_raters)
+    intervals = _icc_confidence_intervals(_mean_squares(data, targets, raters, ratings), n_targets, n_raters)
     out["ci_low"] = [intervals[form][0] for form in out["Type"]]
     out["ci_high"] = [intervals[form][1] for form in out["Type"]]
     out["n_targets"], out["n_raters"] = n_targets, n_raters
@@ -325,14 +325,14 @@ def icc(
     return out
 
 
-def mean_squares(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> dict[str, float]:
+def _mean_squares(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> dict[str, float]:
     """Mean squares of the two-way ANOVA of a complete long table (one rating per target and rater), in the
     units of the ratings squared; used by :func:`icc` (chapter 02).
 
     Returns ``BMS`` (between targets, n − 1 df), ``JMS`` (between raters, k − 1 df), ``EMS`` (residual,
     (n − 1)(k − 1) df) and ``WMS`` (within targets, n(k − 1) df), in Shrout & Fleiss's names.
     """
-    check_complete(data, targets, raters, ratings)
+    _check_complete(data, targets, raters, ratings)
     wide = data.pivot_table(index=targets, columns=raters, values=ratings, observed=True).to_numpy(float)
     n, k = wide.shape
     if n < 2 or k < 2:
@@ -350,11 +350,11 @@ def mean_squares(data: pd.DataFrame, targets: str, raters: str, ratings: str) ->
     }
 
 
-def icc_confidence_intervals(
+def _icc_confidence_intervals(
     ms: dict[str, float], n: int, k: int, confidence: float = 0.95
 ) -> dict[str, tuple[float, float]]:
     """Confidence interval (low, high) of each of the six ICC forms, from the F distributions of McGraw & Wong
-    (1996), given the :func:`mean_squares` of ``n`` targets rated by ``k`` raters; used by :func:`icc` (chapter 02).
+    (1996), given the :func:`_mean_squares` of ``n`` targets rated by ``k`` raters; used by :func:`icc` (chapter 02).
 
     These are the intervals pingouin computes; we compute them again, unrounded, because pingouin rounds them
     to two decimals, after which an interval can exclude its own estimate (e.g. an ICC of 0.996 "in" [0.98, 0.99]).
@@ -450,11 +450,11 @@ def consensus_labels(data: pd.DataFrame, targets: str, raters: str, ratings: str
         raise ValueError(f"missing must be 'raise' or 'drop', not {missing!r}")
     dropped = []
     if missing == "drop":
-        data, dropped = drop_incomplete(data, targets, raters, ratings)
+        data, dropped = _drop_incomplete(data, targets, raters, ratings)
         if dropped:
             log.warning("consensus: left out %d incomplete target(s): %s", len(dropped), dropped[:20])
     else:
-        check_complete(data, targets, raters, ratings)
+        _check_complete(data, targets, raters, ratings)
     if (data[ratings] < 0).any():
         raise ValueError(f"{ratings!r} has negative scores; scale scores start at 0")
     labels = (data.groupby(targets, sort=False)[ratings].max() > 0).astype(int).rename("label")

@@ -138,7 +138,7 @@ def _type_name(value) -> str:
     )
 
 
-def check_parameter(notebook: str, name: str, value, default):
+def _check_parameter(notebook: str, name: str, value, default):
     """Return ``value`` if it suits parameter ``name`` of ``notebook`` (declared with ``default``), else raise
     ``ValueError`` naming both: the type must match the default's (an integer is accepted for a number, ``None``
     for text), and the value must lie in :data:`PARAMETER_RANGES`."""
@@ -157,7 +157,7 @@ def check_parameter(notebook: str, name: str, value, default):
             raise ValueError(f"{where} must be {_type_name(default)} (default {default!r}), got {value!r}")
         if isinstance(default, list) and default:
             for item in value:
-                check_parameter(notebook, name, item, default[0])
+                _check_parameter(notebook, name, item, default[0])
             return value
     elif value is None and default is not None and not isinstance(default, str):
         raise ValueError(f"{where} must be {_type_name(default)} (default {default!r}), got None")
@@ -170,7 +170,7 @@ def check_parameter(notebook: str, name: str, value, default):
     return value
 
 
-def split_overrides(overrides: dict | None) -> tuple[dict, dict[str, dict]]:
+def _split_overrides(overrides: dict | None) -> tuple[dict, dict[str, dict]]:
     """``{"epochs": 3, "00_synthetic_faces.folds": 2}`` → ``({"epochs": 3}, {"00_synthetic_faces": {"folds": 2}})``.
 
     A key ``<notebook>.<name>`` (the notebook's stem or its number, e.g. ``00.epochs``) sets one notebook only.
@@ -191,7 +191,7 @@ def notebook_parameters(
     """The parameters a notebook receives: profile defaults, its own section, then overrides — checked.
 
     Only parameters the notebook declares are passed. Overrides given here must all be declared (see
-    :func:`plan` for overrides spread over several notebooks); every value is checked by :func:`check_parameter`.
+    :func:`plan` for overrides spread over several notebooks); every value is checked by :func:`_check_parameter`.
     """
     import ast
 
@@ -206,7 +206,7 @@ def notebook_parameters(
     merged = {**profile["defaults"], **section, **(overrides or {}), "profile": profile["name"]}
     params = {k: v for k, v in merged.items() if k in declared}
     for key, value in params.items():
-        check_parameter(notebook.stem, key, value, ast.literal_eval(declared[key]["default"]))
+        _check_parameter(notebook.stem, key, value, ast.literal_eval(declared[key]["default"]))
     return params
 
 
@@ -216,7 +216,7 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
     A plain override (``epochs=3``) goes to each selected notebook that declares it and must be declared by at
     least one; ``<notebook>.<name>=value`` goes to that notebook only. All problems are reported together.
     """
-    common, per_notebook = split_overrides(overrides)
+    common, per_notebook = _split_overrides(overrides)
     declared = {nb: declared_parameters(nb) for nb in notebooks}
     problems = []
     unused = [k for k in common if not any(k in d for d in declared.values())]

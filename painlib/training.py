@@ -96,39 +96,6 @@ def _check_k(df: pd.DataFrame, k: int) -> None:
         raise ValueError(f"{k}-fold needs at least {k} images of each class; class counts are {counts.to_dict()}")
 
 
-def fit_evaluate(
-    model_name: str,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    *,
-    input_size_px: int | None = None,
-    epochs: int = 5,
-    batch_size: int = 32,
-    learning_rate: float = 1e-3,
-    augment: bool = True,
-    seed: int = 0,
-    images: dict | None = None,
-) -> dict[str, float]:
-    """Train ``model_name`` on ``train`` images, test on ``test`` images; return the metrics dict.
-
-    ``images`` may map image path → (H, W, 3) uint8 array already in memory (see :func:`preload`), so the
-    folds of one scenario read each file once. See :func:`train_predict` for the predictions themselves.
-    """
-    out = train_predict(
-        model_name,
-        train,
-        test,
-        input_size_px=input_size_px,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        augment=augment,
-        seed=seed,
-        images=images,
-    )
-    return out["metrics"]
-
-
 def train_predict(
     model_name: str,
     train: pd.DataFrame,
@@ -172,7 +139,7 @@ def train_predict(
     }
 
 
-def preload(paths, size_px: int) -> dict[str, np.ndarray]:
+def _preload(paths, size_px: int) -> dict[str, np.ndarray]:
     """Read each distinct image once into memory, resized: path → (size_px, size_px, 3) uint8."""
     unique = list(dict.fromkeys(paths))
     arr = load_images(unique, size_px)
@@ -269,7 +236,7 @@ def run_scenario(
     return pd.DataFrame(rows)[list(rows[0])] if rows else pd.DataFrame()
 
 
-def run_job(job: dict, images: dict | None = None) -> dict:
+def _run_job(job: dict, images: dict | None = None) -> dict:
     """Execute one run (a job built by :func:`run_scenario`); returns its result ``row``, ``predictions`` and
     ``history``. A top-level function, so that any executor can ship it to a worker process."""
     from .session import deterministic_keras
@@ -298,11 +265,11 @@ def _execute(jobs: list[dict], executor):
         return
     if executor is None:
         size = jobs[0]["params"]["input_size_px"]
-        images = preload([p for j in jobs for d in (j["train"], j["test"]) for p in d["path"]], size)
+        images = _preload([p for j in jobs for d in (j["train"], j["test"]) for p in d["path"]], size)
         for job in jobs:
-            yield run_job(job, images)
+            yield _run_job(job, images)
         return
-    futures = [executor.submit(run_job, job) for job in jobs]
+    futures = [executor.submit(_run_job, job) for job in jobs]
     for future in as_completed(futures):
         yield future.result()
 

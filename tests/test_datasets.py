@@ -253,22 +253,22 @@ def video_manifest(n_subjects=4, frames=50, seed=0):
         for s in range(n_subjects)
         for f in range(frames)
     ]
-    return ds.binary_relabel(pd.DataFrame(rows).assign(label=0))
+    return ds._binary_relabel(pd.DataFrame(rows).assign(label=0))
 
 
 def test_sampling_is_seeded_balanced_and_stable():
     m = video_manifest()
-    a, b = ds.sample_per_subject_class(m, 20, seed=1), ds.sample_per_subject_class(m, 20, seed=1)
+    a, b = ds._sample_per_subject_class(m, 20, seed=1), ds._sample_per_subject_class(m, 20, seed=1)
     pd.testing.assert_frame_equal(a, b)
-    assert not a.index.equals(ds.sample_per_subject_class(m, 20, seed=2).index)
+    assert not a.index.equals(ds._sample_per_subject_class(m, 20, seed=2).index)
     counts = a.groupby(["subject", "label"]).size()
     available = m.groupby(["subject", "label"]).size()
     assert (counts == np.minimum(available, 20)).all()
     more = pd.concat([m, video_manifest(6, seed=3).query("subject in ['u4', 'u5']")], ignore_index=True)
-    again = ds.sample_per_subject_class(more, 20, seed=1)
+    again = ds._sample_per_subject_class(more, 20, seed=1)
     assert set(again.loc[again.subject.isin(["u0", "u1", "u2", "u3"]), "path"]) == set(a["path"])
     with pytest.raises(ValueError, match="per_class"):
-        ds.sample_per_subject_class(m, 0)
+        ds._sample_per_subject_class(m, 0)
 
 
 def test_sampling_picks_rows_by_position_when_the_index_repeats():
@@ -276,8 +276,8 @@ def test_sampling_picks_rows_by_position_when_the_index_repeats():
     repeated = pd.concat([first, second.set_axis(range(len(second)))])  # labels 0… appear twice
     assert not repeated.index.is_unique
     fresh = repeated.reset_index(drop=True)
-    sample = ds.sample_per_subject_class(repeated, 5, seed=1)
-    expected = ds.sample_per_subject_class(fresh, 5, seed=1)
+    sample = ds._sample_per_subject_class(repeated, 5, seed=1)
+    expected = ds._sample_per_subject_class(fresh, 5, seed=1)
     assert sample["path"].tolist() == expected["path"].tolist()  # the same rows, once each, in the same order
     assert sample["path"].is_unique
     assert (
