@@ -42,6 +42,27 @@ def list_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
     return sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
 
 
+def notebook_variants(notebook: Path) -> dict[str, dict]:
+    """The pages one notebook makes: ``{variant: parameters}`` from its metadata ``painlib.variants`` (e.g. one
+    training notebook executed once per scenario), or ``{}`` for a notebook that makes one page."""
+    import nbformat
+
+    variants = nbformat.read(notebook, as_version=4).metadata.get("painlib", {}).get("variants", {})
+    if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
+        raise ValueError(f"{notebook.name}: metadata painlib.variants must map a page name to its parameters")
+    return variants
+
+
+def list_pages(notebooks: list[Path] | None = None) -> list[tuple[str, Path, dict]]:
+    """Every page the book is built from, in reading order: ``(page name, notebook, variant parameters)``; a
+    notebook with variants gives one page ``<stem>_<variant>`` per variant."""
+    pages = []
+    for nb in list_notebooks() if notebooks is None else notebooks:
+        variants = notebook_variants(nb)
+        pages += [(f"{nb.stem}_{name}", nb, params) for name, params in variants.items()] or [(nb.stem, nb, {})]
+    return pages
+
+
 def load_profile(profile: str | Path) -> dict:
     """Read a profile by name (``smoke``, ``cpu``, ``paper``) or by path."""
     path = Path(profile)
@@ -210,11 +231,13 @@ def notebook_parameters(
     return params
 
 
-def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) -> list[tuple[Path, dict]]:
-    """Resolve and check the parameters of every notebook before any runs: ``[(notebook, parameters), …]``.
+def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) -> list[tuple[str, Path, dict]]:
+    """Resolve and check the parameters of every page before any runs: ``[(page, notebook, parameters), …]``.
 
     A plain override (``epochs=3``) goes to each selected notebook that declares it and must be declared by at
-    least one; ``<notebook>.<name>=value`` goes to that notebook only. All problems are reported together.
+    least one; ``<notebook>.<name>=value`` goes to that notebook only. A notebook with variants
+    (:func:`notebook_variants`) gives one page per variant, whose parameters no override may change. All
+    problems are reported together.
     """
     common, per_notebook = _split_overrides(overrides)
     declared = {nb: declared_parameters(nb) for nb in notebooks}
@@ -226,27 +249,35 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
         if not any(nb.stem == key or nb.stem.startswith(key + "_") for nb in notebooks):
             problems.append(f"override for {key!r} names no selected notebook")
     out = []
-    for nb in notebooks:
+    for page, nb, variant in list_pages(notebooks):
         own = {k: v for k, v in common.items() if k in declared[nb]}
         for key, values in per_notebook.items():
             if nb.stem == key or nb.stem.startswith(key + "_"):
                 own.update(values)
+        fixed = sorted(set(own) & set(variant))
+        if fixed:
+            problems.append(f"{page}: {fixed} are set by the page itself (variant of {nb.name}); select pages instead")
+            continue
         try:
-            out.append((nb, notebook_parameters(profile, nb, own, declared[nb])))
+            out.append((page, nb, notebook_parameters(profile, nb, {**variant, **own}, declared[nb])))
         except ValueError as err:
-            problems.append(str(err))
+            problems.append(f"{page}: {err}" if variant else str(err))
     if problems:
         raise ValueError("; ".join(problems))
     return out
 
 
-def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progress: bool = True) -> Path:
-    """Execute one notebook with papermill into ``out_dir``; raise :class:`NotebookError` on failure."""
+def execute_notebook(
+    notebook: Path, out_dir: Path, parameters: dict, *, progress: bool = True, page: str | None = None
+) -> Path:
+    """Execute one notebook with papermill into ``out_dir/<page>.ipynb`` (``page`` defaults to the notebook's
+    name); raise :class:`NotebookError` on failure."""
     import papermill as pm
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    output = out_dir / notebook.name
-    partial = out_dir / f".{notebook.stem}.running.ipynb"
+    page = page or notebook.stem
+    output = out_dir / f"{page}.ipynb"
+    partial = out_dir / f".{page}.running.ipynb"
     # Progress bars belong in the terminal (the runner shows one per notebook), not in the published pages;
     # the kernel inherits this environment (see painlib.progress).
     previous = os.environ.get("PAINLIB_PROGRESS")
@@ -264,7 +295,7 @@ def execute_notebook(notebook: Path, out_dir: Path, parameters: dict, *, progres
     except pm.PapermillExecutionError as err:
         number, first_line = _source_cell(partial, err.cell_index)
         raise NotebookError(
-            f"{notebook.name} failed in cell {number} (`{first_line}`): "
+            f"{page if page != notebook.stem else notebook.name} failed in cell {number} (`{first_line}`): "
             f"{err.ename}: {err.evalue}\nPartial output kept at {partial}"
         ) from None
     finally:
@@ -292,7 +323,7 @@ def _source_cell(executed: Path, index: int) -> tuple[int, str]:
 
 def build_book(*, strict: bool = True) -> Path:
     """Build the HTML book from ``book/`` and the executed notebooks; return the index page."""
-    missing = [nb.name for nb in list_notebooks() if not (EXECUTED / nb.name).exists()]
+    missing = [page for page, _, _ in list_pages() if not (EXECUTED / f"{page}.ipynb").exists()]
     if missing:
         raise FileNotFoundError(f"not executed yet: {missing}; run `python -m painlib run` first")
     # The console script installed beside this interpreter, so the book builds with the same environment.
@@ -320,15 +351,20 @@ def run(
     prof = load_profile(profile)
     notebooks = list_notebooks()
     if only:
-        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(o) or nb.name == o for o in only)]
-        if not notebooks:
-            raise ValueError(f"no notebook matches {only}; available: {[nb.stem for nb in list_notebooks()]}")
+        pages = {page: nb for page, nb, _ in list_pages()}
+        wanted = {p for p in pages if any(p.startswith(o) or f"{p}.ipynb" == o for o in only)}
+        if not wanted:
+            raise ValueError(f"no notebook matches {only}; available: {list(pages)}")
+        notebooks = [nb for nb in notebooks if nb in set(pages[p] for p in wanted)]
+    planned = plan(prof, notebooks, overrides)
+    if only:
+        planned = [item for item in planned if item[0] in wanted]
     outputs = []
-    for i, (nb, params) in enumerate(plan(prof, notebooks, overrides), 1):
-        print(f"[{i}/{len(notebooks)}] {nb.name} — profile {prof['name']}", flush=True)
+    for i, (page, nb, params) in enumerate(planned, 1):
+        print(f"[{i}/{len(planned)}] {page} — profile {prof['name']}", flush=True)
         t0 = time.perf_counter()
-        outputs.append(execute_notebook(nb, Path(out_dir), params, progress=progress))
-        print(f"[{i}/{len(notebooks)}] {nb.name} done in {time.perf_counter() - t0:.0f} s", flush=True)
+        outputs.append(execute_notebook(nb, Path(out_dir), params, progress=progress, page=page))
+        print(f"[{i}/{len(planned)}] {page} done in {time.perf_counter() - t0:.0f} s", flush=True)
     if build:
         index = build_book()
         print(f"book built: {index}")

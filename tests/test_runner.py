@@ -111,8 +111,25 @@ def test_bad_parameters_are_named_before_anything_runs(tmp_path, overrides, mess
 def test_overrides_reach_the_notebooks_that_declare_them(tmp_path):
     overrides = {"epochs": 3, "rate": 1, "name": None, "00_a.seed": 7, "n_subjects_cp": 2}
     first, second = run.plan(PROFILE, _two_notebooks(tmp_path), overrides)
-    assert first[1] == {"seed": 7, "epochs": 3, "rate": 1, "name": None}
-    assert second[1] == {"seed": 0, "n_subjects_cp": 2}
+    assert first[2] == {"seed": 7, "epochs": 3, "rate": 1, "name": None}
+    assert second[2] == {"seed": 0, "n_subjects_cp": 2}
+
+
+def test_a_notebook_with_variants_makes_one_page_per_variant(tmp_path):
+    nb_path = _notebook(tmp_path / "03_t.ipynb", ["seed = 0\nscenario = 'a'", "print(scenario)"])
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.metadata["painlib"] = {"variants": {"first": {"scenario": "a"}, "second": {"scenario": "b"}}}
+    nbformat.write(nb, nb_path)
+    planned = run.plan(PROFILE, [nb_path], {"seed": 2})
+    assert [(page, params) for page, _, params in planned] == [
+        ("03_t_first", {"seed": 2, "scenario": "a"}),
+        ("03_t_second", {"seed": 2, "scenario": "b"}),
+    ]
+    with pytest.raises(ValueError, match=r"03_t_first: \['scenario'\] are set by the page itself"):
+        run.plan(PROFILE, [nb_path], {"scenario": "c"})
+    out = run.execute_notebook(nb_path, tmp_path / "out", planned[1][2], progress=False, page=planned[1][0])
+    injected = [c.source for c in nbformat.read(out, as_version=4).cells if "injected-parameters" in c.metadata.tags]
+    assert out.name == "03_t_second.ipynb" and 'scenario = "b"' in injected[0]
 
 
 def test_a_bad_parameter_stops_the_cli_before_the_first_notebook(capsys):
