@@ -16,11 +16,13 @@ for a Dask cluster) — the rows are the same either way.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
 import logging
 import os
+import random
 import time
 from concurrent.futures import as_completed
 from functools import lru_cache
@@ -120,16 +122,17 @@ def train_predict(
     x_tr, x_te = (_stack(d["path"], size, images) for d in (train, test))
     y_tr, y_te = train["label"].to_numpy(int), test["label"].to_numpy(int)
     keras.utils.set_random_seed(seed)
-    net = models.build(model_name, 2, size)
-    if augment:
-        inputs = keras.Input(net.input_shape[1:])
-        net = keras.Model(inputs, net(models.augmentation(seed)(inputs)), name=net.name)
-    models.compile_model(net, learning_rate)
-    t0 = time.perf_counter()
-    with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …") per epoch
-        history = net.fit(x_tr, y_tr, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
-        seconds = time.perf_counter() - t0
-        prob = net.predict(x_te, batch_size=256, verbose=0)[:, 1]
+    with _own_keras_seeds(seed):
+        net = models.build(model_name, 2, size)
+        if augment:
+            inputs = keras.Input(net.input_shape[1:])
+            net = keras.Model(inputs, net(models.augmentation(seed)(inputs)), name=net.name)
+        models.compile_model(net, learning_rate)
+        t0 = time.perf_counter()
+        with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …") per epoch
+            history = net.fit(x_tr, y_tr, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+            seconds = time.perf_counter() - t0
+            prob = net.predict(x_te, batch_size=256, verbose=0)[:, 1]
     return {
         "initialisation": models.initialisation(net),
         "metrics": classification_metrics(y_te, (prob >= 0.5).astype(int), prob),
@@ -137,6 +140,24 @@ def train_predict(
         "history": pd.DataFrame(history.history).rename_axis("epoch").reset_index().assign(epoch=lambda d: d.epoch + 1),
         "seconds": seconds,
     }
+
+
+@contextlib.contextmanager
+def _own_keras_seeds(seed: int):
+    """Give Keras a private random stream for the seeds of layers built without one (initialisers, dropout).
+
+    Keras draws those from Python's global ``random`` module, which other threads of the same process may draw
+    from too — a Dask worker's event loop does — so the same seed could build different weights. Keras 3 has no
+    public switch for this; its seed module's ``python_random`` is replaced for the duration of the block.
+    """
+    from keras.src.random import seed_generator
+
+    shared = seed_generator.python_random
+    seed_generator.python_random = random.Random(seed)
+    try:
+        yield
+    finally:
+        seed_generator.python_random = shared
 
 
 def _preload(paths, size_px: int) -> dict[str, np.ndarray]:

@@ -167,3 +167,13 @@ def test_unknown_scenario_and_model(tiny_db):
 
     with pytest.raises(ValueError, match="unknown model 'alexnet2'"):
         models.build("alexnet2")
+
+
+def test_a_dask_cluster_gives_the_same_rows(tiny_db, tmp_path):
+    distributed = pytest.importorskip("distributed")
+
+    serial = training.run_scenario("subject_wise", tiny_db, **KW)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            on_dask = training.run_scenario("subject_wise", tiny_db, executor=client.get_executor(), **KW)
+    pd.testing.assert_frame_equal(_stable(serial), _stable(on_dask))
