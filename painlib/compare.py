@@ -259,9 +259,12 @@ def cd_diagram(
         label_fmt_left="{label} ({rank:.2f})",
         label_fmt_right="({rank:.2f}) {label}",
     )
+    # the whole rank scale 1…k, so the CD bar is drawn to the same scale as the gaps between models
+    ax.set_xlim(1 - 0.05 * k, k + 0.05 * k)
+    ax.set_xticks(range(1, k + 1))
     # the CD as a bar above the tick labels (scikit-posthocs draws it at half a row, onto the labels)
     above = offset_copy(ax.transData, fig=ax.figure, y=22, units="points")
-    start = float(ranks.min())
+    start = 1.0
     ax.plot([start, start + cd], [0, 0], color="k", linewidth=1.5, transform=above, clip_on=False)
     ax.text(start + cd / 2, 0, f"CD = {cd:.2f}", ha="center", va="bottom", transform=above, fontsize=9)
     where = f"{scenario}: " if scenario else ""
@@ -479,3 +482,17 @@ def _check_count(value: int, name: str, least: int) -> None:
 def _check_alpha(alpha: float) -> None:
     if not (isinstance(alpha, (float, int)) and 0 < alpha < 1):
         raise ValueError(f"alpha must be a significance level between 0 and 1 (e.g. 0.05), got {alpha!r}")
+
+
+def scenario_tests(results: pd.DataFrame, metric: str = "accuracy", alpha: float = 0.05, rope: float = 0.01) -> dict:
+    """Everything chapter 04 reports for one scenario: ``friedman`` (:func:`friedman`), ``best_against_others``
+    and ``resolvable`` tables, and ``n_resolved`` of ``n_pairs`` neighbouring pairs of the ranking that the data
+    resolve."""
+    table = resolvable(results, metric, alpha)
+    return {
+        "friedman": friedman(results, metric),
+        "best_against_others": best_against_others(results, metric, rope),
+        "resolvable": table,
+        "n_resolved": int(table["resolved"].sum()),
+        "n_pairs": len(table),
+    }

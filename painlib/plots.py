@@ -84,6 +84,22 @@ def au_sweep_figure(images: np.ndarray, levels=range(6)):
     return fig
 
 
+def _chance_line(ax, level: float = 0.5) -> None:
+    """A dashed chance line labelled just outside the right edge of the axes, where no bar can hide it."""
+    ax.axhline(level, ls="--", color="grey", lw=1)
+    ax.annotate(
+        "chance",
+        xy=(1.0, level),
+        xycoords=("axes fraction", "data"),
+        xytext=(3, 0),
+        textcoords="offset points",
+        ha="left",
+        va="center",
+        color="grey",
+        fontsize=8,
+    )
+
+
 def scenario_bars(
     results: pd.DataFrame, metric: str = "accuracy", reference: dict | None = None, title: str | None = None
 ):
@@ -92,8 +108,7 @@ def scenario_bars(
     order = list(dict.fromkeys(results["scenario"]))
     sns.barplot(results, x="scenario", y=metric, order=order, errorbar="sd", ax=ax, color="C0", alpha=0.85)
     sns.stripplot(results, x="scenario", y=metric, order=order, ax=ax, color="k", size=4)
-    ax.axhline(0.5, ls="--", color="grey", lw=1)
-    ax.text(len(order) - 0.5, 0.505, "chance", ha="right", va="bottom", color="grey", fontsize=8)
+    _chance_line(ax)
     if reference:
         for i, sc in enumerate(order):
             if sc in reference:
@@ -103,6 +118,81 @@ def scenario_bars(
     ax.set_ylim(0, 1)
     ax.set_xlabel("")
     ax.set_title(title or metric)
+    fig.tight_layout()
+    return fig
+
+
+def model_bars(
+    results: pd.DataFrame,
+    metrics=("accuracy", "f1"),
+    reference: pd.DataFrame | None = None,
+    title: str | None = None,
+):
+    """The CP paper's Figures 4–5 layout: per model, one bar per metric (mean ± sd over runs, runs as dots).
+
+    ``reference`` (model × metric, the paper's values where it states them) is drawn as red ticks.
+    """
+    long = results.melt(id_vars=["model", "run"], value_vars=list(metrics), var_name="metric", value_name="value")
+    order = list(dict.fromkeys(results["model"]))
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.75 * len(order) * len(metrics)), 3.6))
+    sns.barplot(long, x="model", y="value", hue="metric", order=order, errorbar="sd", ax=ax, alpha=0.85)
+    sns.stripplot(
+        long, x="model", y="value", hue="metric", order=order, dodge=True, ax=ax, color="k", size=3, legend=False
+    )
+    _chance_line(ax)
+    if reference is not None:
+        width = 0.8 / len(metrics)
+        for i, model in enumerate(order):
+            for j, metric in enumerate(metrics):
+                value = reference.get(metric, pd.Series(dtype=float)).get(model) if metric in reference else None
+                if value is not None and np.isfinite(value):
+                    x = i - 0.4 + width * (j + 0.5)
+                    ax.plot([x - width / 2, x + width / 2], [value] * 2, color="C3", lw=2.5)
+        ax.plot([], [], color="C3", lw=2.5, label="paper (stated in the text)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.06, 1.0))
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", rotation=30)
+    ax.set_title(title or ", ".join(metrics))
+    fig.tight_layout()
+    return fig
+
+
+def learning_curves(histories: pd.DataFrame, metric: str = "loss", title: str | None = None):
+    """Training ``metric`` per epoch for each model (mean over runs, band: min–max). ``histories`` has columns
+    model, run, epoch and the metric (from :func:`painlib.training.read_history`)."""
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    sns.lineplot(histories, x="epoch", y=metric, hue="model", errorbar=("pi", 100), ax=ax, marker="o", markersize=3)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"training {metric}")
+    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.set_title(title or f"training {metric}")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_grid(predictions: pd.DataFrame, ncols: int = 5, title: str | None = None):
+    """One confusion matrix per model, summed over runs: rows the true class, columns the predicted one.
+    ``predictions`` has columns model, label (0/1) and prob_pain (threshold 0.5)."""
+    from sklearn.metrics import confusion_matrix
+
+    models = list(dict.fromkeys(predictions["model"]))
+    nrows = int(np.ceil(len(models) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2.2 * ncols, 2.2 * nrows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    names = ["no pain", "pain"]
+    for ax, model in zip(axes.flat, models):
+        rows = predictions[predictions["model"] == model]
+        cm = confusion_matrix(rows["label"], (rows["prob_pain"] >= 0.5).astype(int), labels=[0, 1])
+        ax.axis("on")
+        sns.heatmap(cm, annot=True, fmt="d", cbar=False, cmap="Blues", ax=ax, xticklabels=names, yticklabels=names)
+        ax.set_title(model, fontsize=9)
+        ax.set_xlabel("predicted", fontsize=8)
+        ax.set_ylabel("true", fontsize=8)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     return fig
 

@@ -40,6 +40,13 @@ PAIN_DB_TABLE2 = pd.DataFrame(
 #: CP-PAIN after training on PAIN-DB (InceptionV3, 62.67 %, F1 61.12 %).
 CP_BEST_ACCURACY = pd.Series({"subject_wise": 0.70, "cross_dataset": 0.6267}, name="accuracy")
 CP_BEST_CROSS_DATASET = pd.Series({"model": "inceptionv3", "accuracy": 0.6267, "f1": 0.6112})
+#: CP paper, results: Figures 4 and 5 give the metrics of every model as bars, not numbers; the text states these
+#: values only (scenario → model × metric). Everything else in those figures cannot be quoted here.
+CP_STATED_METRICS = {
+    "cross_dataset": pd.DataFrame({"accuracy": {"inceptionv3": 0.6267}, "f1": {"inceptionv3": 0.6112}}),
+}
+#: CP paper, results: "merely three attained performance levels surpassing 70 %".
+CP_ABOVE_70 = ("inceptionv3", "resnet101v2", "xception")
 
 #: CP paper: PAIN-DB draws up to 20 frames per person and class from the video sources (UNBC-McMaster, MInt PAIN).
 PAIN_DB_FRAMES_PER_CLASS = 20

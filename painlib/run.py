@@ -43,14 +43,19 @@ def list_notebooks(folder: Path = NOTEBOOKS) -> list[Path]:
 
 
 def notebook_variants(notebook: Path) -> dict[str, dict]:
-    """The pages one notebook makes: ``{variant: parameters}`` from its metadata ``painlib.variants`` (e.g. one
-    training notebook executed once per scenario), or ``{}`` for a notebook that makes one page."""
+    """The pages one notebook makes, in reading order: ``{variant: parameters}`` from its metadata
+    ``painlib.variants``, a list of ``{"name": …, "parameters": {…}}`` (e.g. one training notebook executed once
+    per scenario), or ``{}`` for a notebook that makes one page."""
     import nbformat
 
-    variants = nbformat.read(notebook, as_version=4).metadata.get("painlib", {}).get("variants", {})
-    if not isinstance(variants, dict) or not all(isinstance(v, dict) for v in variants.values()):
-        raise ValueError(f"{notebook.name}: metadata painlib.variants must map a page name to its parameters")
-    return variants
+    variants = nbformat.read(notebook, as_version=4).metadata.get("painlib", {}).get("variants", [])
+    ok = isinstance(variants, list) and all(
+        isinstance(v, dict) and isinstance(v.get("name"), str) and isinstance(v.get("parameters"), dict)
+        for v in variants
+    )
+    if not ok:
+        raise ValueError(f'{notebook.name}: metadata painlib.variants must be a list of {{"name", "parameters"}}')
+    return {v["name"]: v["parameters"] for v in variants}
 
 
 def list_pages(notebooks: list[Path] | None = None) -> list[tuple[str, Path, dict]]:
@@ -130,7 +135,7 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "folds": (2, None),
     "repeats": (1, None),
     "image_size_px": (48, None),
-    "input_size_px": (16, None),
+    "input_size_px": (0, None),  # 0: each model's own input size
     "face_size_px": (16, None),
     "frames_per_class": (1, None),
     "n_subjects_": (1, None),
@@ -144,6 +149,9 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "other_noise": (0, None),
     "noise_levels": (0, None),
     "learning_rate": (0, None),
+    "max_train_images": (0, None),
+    "n_workers": (1, None),
+    "batch_size": (1, None),
 }
 
 

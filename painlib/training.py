@@ -36,7 +36,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from .images import load_images
 from .metrics import classification_metrics
 from .progress import progress_bar
-from .session import quiet_stderr
+from .session import keyed_rng, quiet_stderr
 from .storage import write_csv
 
 #: Bump when the training procedure changes in a way that is not visible in its parameters.
@@ -400,3 +400,131 @@ def summarise(results: pd.DataFrame, metrics=("accuracy", "f1", "auc"), by=("sce
     agg = results.groupby(list(by), sort=False)[cols].agg(["mean", "std", "count"])
     agg.columns = [f"{m}_{'n' if s == 'count' else s}" for m, s in agg.columns]
     return agg.reset_index()
+
+
+def subsample(df: pd.DataFrame, max_images: int | None, seed: int = 0, by=("dataset", "label")) -> pd.DataFrame:
+    """At most ``max_images`` rows, drawn in proportion from every ``by`` group (each source and class keeps its
+    share), in the original order; all rows when ``max_images`` is ``None`` or not smaller. For CPU profiles
+    that cannot train on a whole set (chapter 04)."""
+    if max_images is None or max_images >= len(df):
+        return df
+    if max_images < 1:
+        raise ValueError(f"max_images must be at least 1, got {max_images}")
+    keep = []
+    for key, rows in df.groupby(list(by), sort=True):
+        n = max(1, round(max_images * len(rows) / len(df)))
+        keep.extend(keyed_rng(seed, "subsample", *np.atleast_1d(key)).permutation(rows.index.to_numpy())[:n])
+    return df.loc[df.index.isin(keep)]
+
+
+def run_details(store: str | os.PathLike, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The learning curves and test predictions of ``results``'s runs, read from ``store``: two long tables with
+    the columns model, run (and scenario) in front of :func:`read_history`'s and :func:`read_predictions`'s."""
+    histories, predictions = [], []
+    for row in results.itertuples(index=False):
+        ids = {"scenario": row.scenario, "model": row.model, "run": row.run}
+        histories.append(read_history(store, row.key).assign(**ids))
+        predictions.append(read_predictions(store, row.key).assign(**ids))
+    return pd.concat(histories, ignore_index=True), pd.concat(predictions, ignore_index=True)
+
+
+def learned(results: pd.DataFrame, metric: str = "auc", chance: float = 0.5) -> pd.DataFrame:
+    """Per model: mean and standard error of ``metric`` over runs, and ``learned`` — the mean lies more than
+    two standard errors above ``chance`` (AUC 0.5: the model ranks pain above no pain more often than a coin)."""
+    stats = results.groupby("model", sort=False)[metric].agg(["mean", "std", "count"])
+    stats["se"] = stats["std"] / np.sqrt(stats["count"])
+    stats["learned"] = (stats["mean"] - 2 * stats["se"].fillna(np.inf)) > chance
+    return stats.rename(columns={"count": "runs"})
+
+
+def read_chapter01_sets(folder: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """PAIN-DB and CP-PAIN as chapter 01 wrote them (``pain-db.csv``, ``cp-pain.csv`` in ``folder``); a missing
+    file is named with the command that makes it."""
+    from .manifest import read_manifest
+
+    folder = Path(folder)
+    missing = [name for name in ("pain-db.csv", "cp-pain.csv") if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{missing} not found in {folder}: chapter 01 writes them (python -m painlib run --only 01 --no-build)"
+        )
+    return read_manifest(folder / "pain-db.csv"), read_manifest(folder / "cp-pain.csv")
+
+
+#: The CP paper's training protocol, shown beside what a profile did (chapter 04).
+PAPER_PROTOCOL = {"epochs": 30, "learning_rate": 1e-3, "batch_size": None, "runs": 5}
+
+
+def input_size(model_name: str, input_size_px: int = 0) -> int:
+    """The input side a model trains at: ``input_size_px``, or the model's own when 0, never below its minimum."""
+    from . import models
+
+    size = int(input_size_px) or models.MODELS[model_name][1]
+    return max(size, models.SPECS[model_name].min_input_px)
+
+
+def scenario_settings(
+    model_names, input_size_px: int, *, epochs: int, learning_rate: float, batch_size: int, folds: int, images: int
+) -> pd.DataFrame:
+    """One row per model: input side, initialisation, epochs, learning rate and runs of this run beside the
+    paper's (chapter 04)."""
+    from . import models
+    from .models.pretrained import find_weights
+
+    rows = []
+    for name in model_names:
+        spec = models.SPECS[name]
+        found = spec.pretrained and find_weights(name, spec.weights_file) is not None
+        rows.append(
+            {
+                "model": name,
+                "input px": input_size(name, input_size_px),
+                "input px (paper)": models.MODELS[name][1],
+                "initialisation": spec.pretrained if found else "random",
+                "initialisation (paper)": spec.pretrained or "random",
+                "epochs": epochs,
+                "epochs (paper)": PAPER_PROTOCOL["epochs"],
+                "learning rate": learning_rate,
+                "runs": folds,
+                "PAIN-DB images": images,
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
+
+
+def run_grid(
+    scenario: str,
+    pain_db: pd.DataFrame,
+    cp_pain: pd.DataFrame,
+    model_names,
+    input_size_px: int = 0,
+    *,
+    n_workers: int = 1,
+    **kwargs,
+) -> pd.DataFrame:
+    """:func:`run_scenario` for each model (its own input size, :func:`input_size`), all runs through one pool
+    of ``n_workers`` processes when more than one; the rows of every model, in order (chapter 04)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    test_df = cp_pain if scenario == "cross_dataset" else None
+    pool = None
+    if n_workers > 1:  # "spawn": a worker must not inherit this kernel's TensorFlow state
+        pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        parts = [
+            run_scenario(
+                scenario,
+                pain_db,
+                test_df=test_df,
+                model_name=name,
+                input_size_px=input_size(name, input_size_px),
+                executor=pool,
+                **kwargs,
+            )
+            for name in progress_bar(list(model_names), desc=scenario, unit="model")
+        ]
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return pd.concat(parts, ignore_index=True)

@@ -118,16 +118,17 @@ def test_overrides_reach_the_notebooks_that_declare_them(tmp_path):
 def test_a_notebook_with_variants_makes_one_page_per_variant(tmp_path):
     nb_path = _notebook(tmp_path / "03_t.ipynb", ["seed = 0\nscenario = 'a'", "print(scenario)"])
     nb = nbformat.read(nb_path, as_version=4)
-    nb.metadata["painlib"] = {"variants": {"first": {"scenario": "a"}, "second": {"scenario": "b"}}}
+    variants = [{"name": "second", "parameters": {"scenario": "b"}}, {"name": "first", "parameters": {"scenario": "a"}}]
+    nb.metadata["painlib"] = {"variants": variants}
     nbformat.write(nb, nb_path)
     planned = run.plan(PROFILE, [nb_path], {"seed": 2})
-    assert [(page, params) for page, _, params in planned] == [
-        ("03_t_first", {"seed": 2, "scenario": "a"}),
+    assert [(page, params) for page, _, params in planned] == [  # in the order the metadata lists them
         ("03_t_second", {"seed": 2, "scenario": "b"}),
+        ("03_t_first", {"seed": 2, "scenario": "a"}),
     ]
-    with pytest.raises(ValueError, match=r"03_t_first: \['scenario'\] are set by the page itself"):
+    with pytest.raises(ValueError, match=r"03_t_second: \['scenario'\] are set by the page itself"):
         run.plan(PROFILE, [nb_path], {"scenario": "c"})
-    out = run.execute_notebook(nb_path, tmp_path / "out", planned[1][2], progress=False, page=planned[1][0])
+    out = run.execute_notebook(nb_path, tmp_path / "out", planned[0][2], progress=False, page=planned[0][0])
     injected = [c.source for c in nbformat.read(out, as_version=4).cells if "injected-parameters" in c.metadata.tags]
     assert out.name == "03_t_second.ipynb" and 'scenario = "b"' in injected[0]
 
