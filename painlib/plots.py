@@ -159,11 +159,14 @@ def model_bars(
     return fig
 
 
-def learning_curves(histories: pd.DataFrame, metric: str = "loss", title: str | None = None):
-    """Training ``metric`` per epoch for each model (mean over runs, band: min–max). ``histories`` has columns
-    model, run, epoch and the metric (from :func:`painlib.training.read_history`)."""
+def learning_curves(histories: pd.DataFrame, metric: str = "loss", title: str | None = None, style: str | None = None):
+    """Training ``metric`` per epoch for each model (mean over runs, band: min–max), one line style per value of
+    ``style`` if given (e.g. the learning rate). ``histories`` has columns model, epoch and the metric (from
+    :func:`painlib.training.run_details`)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    sns.lineplot(histories, x="epoch", y=metric, hue="model", errorbar=("pi", 100), ax=ax, marker="o", markersize=3)
+    sns.lineplot(
+        histories, x="epoch", y=metric, hue="model", style=style, errorbar=("pi", 100), ax=ax, marker="o", markersize=3
+    )
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"training {metric}")
     ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.02, 1.0))

@@ -151,6 +151,8 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "learning_rate": (0, None),
     "max_train_images": (0, None),
     "n_workers": (1, None),
+    "validation_share": (0.05, 0.45),
+    "learning_rates": (0, None),
     "batch_size": (1, None),
 }
 

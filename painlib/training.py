@@ -419,10 +419,10 @@ def subsample(df: pd.DataFrame, max_images: int | None, seed: int = 0, by=("data
 
 def run_details(store: str | os.PathLike, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The learning curves and test predictions of ``results``'s runs, read from ``store``: two long tables with
-    the columns model, run (and scenario) in front of :func:`read_history`'s and :func:`read_predictions`'s."""
+    the columns key, scenario, model and run in front of :func:`read_history`'s and :func:`read_predictions`'s."""
     histories, predictions = [], []
     for row in results.itertuples(index=False):
-        ids = {"scenario": row.scenario, "model": row.model, "run": row.run}
+        ids = {"key": row.key, "scenario": row.scenario, "model": row.model, "run": row.run}
         histories.append(read_history(store, row.key).assign(**ids))
         predictions.append(read_predictions(store, row.key).assign(**ids))
     return pd.concat(histories, ignore_index=True), pd.concat(predictions, ignore_index=True)
@@ -451,10 +451,6 @@ def read_chapter01_sets(folder: str | os.PathLike) -> tuple[pd.DataFrame, pd.Dat
     return read_manifest(folder / "pain-db.csv"), read_manifest(folder / "cp-pain.csv")
 
 
-#: The CP paper's training protocol, shown beside what a profile did (chapter 04).
-PAPER_PROTOCOL = {"epochs": 30, "learning_rate": 1e-3, "batch_size": None, "runs": 5}
-
-
 def input_size(model_name: str, input_size_px: int = 0) -> int:
     """The input side a model trains at: ``input_size_px``, or the model's own when 0, never below its minimum."""
     from . import models
@@ -470,6 +466,7 @@ def scenario_settings(
     paper's (chapter 04)."""
     from . import models
     from .models.pretrained import find_weights
+    from .published import CP_TRAINING
 
     rows = []
     for name in model_names:
@@ -483,9 +480,11 @@ def scenario_settings(
                 "initialisation": spec.pretrained if found else "random",
                 "initialisation (paper)": spec.pretrained or "random",
                 "epochs": epochs,
-                "epochs (paper)": PAPER_PROTOCOL["epochs"],
+                "epochs (paper)": CP_TRAINING["epochs"],
                 "learning rate": learning_rate,
+                "learning rate (paper)": CP_TRAINING["learning_rate"],
                 "runs": folds,
+                "runs (paper)": CP_TRAINING["folds"],
                 "PAIN-DB images": images,
             }
         )
@@ -527,4 +526,33 @@ def run_grid(
     finally:
         if pool is not None:
             pool.shutdown()
+    return pd.concat(parts, ignore_index=True)
+
+
+def subject_holdout(df: pd.DataFrame, share: float = 0.2, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A training–validation partition with about ``share`` of the people (not images) held out, stratified by
+    label as far as groups allow: no person on both sides (chapter 03's learning-rate sweep)."""
+    if not 0 < share < 0.5:
+        raise ValueError(f"share must be between 0 and 0.5, got {share}")
+    train, validation = next(iter(subject_kfold(df, max(2, round(1 / share)), seed)))
+    return df.iloc[train], df.iloc[validation]
+
+
+def learning_rate_sweep(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    model_names,
+    rates,
+    input_size_px: int = 0,
+    **kwargs,
+) -> pd.DataFrame:
+    """Each model trained at each learning rate on ``train`` and scored on ``validation`` (one run each, kept in
+    the result store like any other): one row per (model, learning rate) (chapter 03)."""
+    parts = []
+    for rate in rates:
+        parts.append(
+            run_grid(
+                "cross_dataset", train, validation, model_names, input_size_px, learning_rate=rate, repeats=1, **kwargs
+            )
+        )
     return pd.concat(parts, ignore_index=True)

@@ -257,3 +257,12 @@ register(
     weights_file=neonatal.VGGFACE_WEIGHTS_FILE,
 )(neonatal.vggface)
 register("ncnn", 120, reference="Zamzmi et al. 2019", min_input_px=20)(neonatal.ncnn)
+
+
+def matches_rounded(count: int, text: str) -> bool:
+    """Whether an exact parameter count rounds to a figure printed like Table 3's ("88.7 M", "172.7 K", "20 M"):
+    to as many decimals as the text shows (chapter 03)."""
+    number, unit = text.split()
+    scale = {"K": 1e3, "M": 1e6}[unit]
+    decimals = len(number.split(".")[1]) if "." in number else 0
+    return round(count / scale, decimals) == float(number)
