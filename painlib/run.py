@@ -290,8 +290,11 @@ def execute_notebook(
     partial = out_dir / f".{page}.running.ipynb"
     # Progress bars belong in the terminal (the runner shows one per notebook), not in the published pages;
     # the kernel inherits this environment (see painlib.progress).
-    previous = os.environ.get("PAINLIB_PROGRESS")
+    previous = {k: os.environ.get(k) for k in ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE")}
+    log_file = out_dir / f"{page}.log"
+    log_file.unlink(missing_ok=True)
     os.environ["PAINLIB_PROGRESS"] = "0"
+    os.environ["PAINLIB_LOG_FILE"] = str(log_file)  # painlib's log lines go here, not onto the page
     try:
         pm.execute_notebook(
             str(notebook),
@@ -309,12 +312,23 @@ def execute_notebook(
             f"{err.ename}: {err.evalue}\nPartial output kept at {partial}"
         ) from None
     finally:
-        if previous is None:
-            os.environ.pop("PAINLIB_PROGRESS", None)
-        else:
-            os.environ["PAINLIB_PROGRESS"] = previous
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        _show_warnings(log_file)
     partial.replace(output)  # the executed copy appears only once complete
     return output
+
+
+def _show_warnings(log_file: Path) -> None:
+    """Print the warnings a page logged (its log file is kept beside the executed copy)."""
+    if not log_file.is_file():
+        return
+    warnings = [line for line in log_file.read_text().splitlines() if line.startswith(("WARNING", "ERROR"))]
+    for line in warnings:
+        print(f"  {line}", file=sys.stderr)
 
 
 def _source_cell(executed: Path, index: int) -> tuple[int, str]:

@@ -53,6 +53,7 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
     mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "image.interpolation": "nearest"})
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=False)
     log.setLevel(logging.INFO)
+    _log_to_file(os.environ.get("PAINLIB_LOG_FILE", ""))
     if quiet:
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
     return {
@@ -64,6 +65,22 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
         "keras": keras.__version__,
         "backend": keras.backend.backend(),
     }
+
+
+def _log_to_file(path: str) -> None:
+    """Send painlib's log records to ``path`` instead of the notebook's output. The runner names a file per page
+    (``PAINLIB_LOG_FILE``), so log lines never reach a published page and the runner shows the warnings in the
+    terminal after the page ran."""
+    if not path:
+        return
+    for handler in [h for h in log.handlers if getattr(h, "painlib_page_log", False)]:
+        log.removeHandler(handler)
+        handler.close()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.painlib_page_log = True
+    log.addHandler(handler)
+    log.propagate = False
 
 
 def deterministic_keras() -> None:

@@ -147,3 +147,17 @@ def test_interrupt_prints_one_line(monkeypatch, capsys):
     assert run.main(["run", "--only", "00", "--no-build"]) == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["interrupted; finished runs are kept — run again to resume"]
+
+
+def test_log_lines_stay_off_the_page_and_warnings_reach_the_terminal(tmp_path, capsys):
+    cells = [
+        "seed = 0",
+        "import logging\nimport painlib\npainlib.setup(seed)",
+        'logging.getLogger("painlib.x").info("noted")\nlogging.getLogger("painlib.x").warning("careful")',
+    ]
+    nb = _notebook(tmp_path / "09_logs.ipynb", cells)
+    out = run.execute_notebook(nb, tmp_path / "out", {"seed": 0}, progress=False)
+    outputs = str([c.get("outputs", []) for c in nbformat.read(out, as_version=4).cells])
+    assert "careful" not in outputs and "noted" not in outputs
+    assert "noted" in (tmp_path / "out" / "09_logs.log").read_text()
+    assert "WARNING painlib.x: careful" in capsys.readouterr().err
