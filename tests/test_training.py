@@ -177,3 +177,22 @@ def test_a_dask_cluster_gives_the_same_rows(tiny_db, tmp_path):
         with distributed.Client(cluster) as client:
             on_dask = training.run_scenario("subject_wise", tiny_db, executor=client.get_executor(), **KW)
     pd.testing.assert_frame_equal(_stable(serial), _stable(on_dask))
+
+
+def test_no_subject_on_both_sides_of_an_unbalanced_manifest():
+    """People with very different numbers of images (and classes) still land on one side of every split."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for s in range(23):
+        n = int(rng.choice([1, 2, 5, 40, 120]))
+        pain_share = rng.uniform(0, 1)
+        rows += [
+            {"path": f"p{s}_{i}", "subject": f"s{s:02d}", "label": int(rng.random() < pain_share)} for i in range(n)
+        ]
+    df = pd.DataFrame(rows).sample(frac=1, random_state=0).reset_index(drop=True)
+    for seed in range(3):
+        for _, train, test in training.scenario_splits("subject_wise", df, folds=5, seed=seed):
+            assert not set(train["subject"]) & set(test["subject"])
+            assert len(train) + len(test) == len(df)
+    with pytest.raises(ValueError, match="appear in both train and test"):
+        training.check_subject_disjoint(df.iloc[:50], df.iloc[40:])
