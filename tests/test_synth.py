@@ -1,8 +1,11 @@
 """The synthetic generator: determinism, schema, ground truth, populations."""
 
 import hashlib
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +13,7 @@ import pytest
 from painlib import synth
 from painlib.facs import AUS, pspi, unpack_masks
 from painlib.manifest import REQUIRED_COLUMNS
-from painlib.synth.populations import pain_aus
+from painlib.synth.populations import pain_aus, plan_subject
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -24,13 +27,49 @@ def cp_set(tmp_path_factory):
     return synth.make_dataset("cp", 6, tmp_path_factory.mktemp("cp"), seed=7, image_size_px=96, progress=False)
 
 
-def test_same_seed_same_bytes_whatever_the_workers(tmp_path):
-    a = synth.make_dataset("unbc", 3, tmp_path / "a", seed=3, image_size_px=64, images_per_subject=6, progress=False)
-    b = synth.make_dataset(
-        "unbc", 3, tmp_path / "b", seed=3, image_size_px=64, images_per_subject=6, n_jobs=2, progress=False
-    )
+def test_same_seed_same_bytes_whatever_the_workers(tmp_path, monkeypatch):
+    """One process and a pool of two give the same files; four subjects, so that the pool really runs."""
+    pools = []
+
+    class RecordingPool(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(args)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(synth, "ProcessPoolExecutor", RecordingPool)
+    kw = dict(seed=3, image_size_px=64, images_per_subject=6, progress=False)
+    a = synth.make_dataset("unbc", 4, tmp_path / "a", n_jobs=1, **kw)
+    assert not pools
+    b = synth.make_dataset("unbc", 4, tmp_path / "b", n_jobs=2, **kw)
+    assert len(pools) == 1 and pools[0][0] == 2  # the second set came from two worker processes
     da, db = _digest(Path(a["path"][0]).parents[2]), _digest(Path(b["path"][0]).parents[2])
-    assert len(da) == 2 * len(a) and da == db
+    assert len(da) == 2 * len(a) == 2 * 4 * 6 and da == db
+    pd.testing.assert_frame_equal(a.drop(columns=["path", "mask_path"]), b.drop(columns=["path", "mask_path"]))
+
+
+def test_random_streams_never_coincide(monkeypatch):
+    """No two purposes share a random stream (a subject's plan, a UNBC episode, a MInt level, an image's
+    noise, a video's clutter): a stream shared by two call sites would tie draws that should be independent."""
+    real = np.random.default_rng
+    sites: dict[tuple, set] = {}
+
+    def recording(*args, **kwargs):
+        gen = real(*args, **kwargs)
+        frame = sys._getframe(1)
+        while frame.f_code.co_filename.endswith("session.py"):  # keyed_rng: count its caller
+            frame = frame.f_back
+        state = gen.bit_generator.state["state"]
+        sites.setdefault((state["state"], state["inc"]), set()).add((frame.f_code.co_filename, frame.f_lineno))
+        return gen
+
+    monkeypatch.setattr(np.random, "default_rng", recording)
+    n_images = sum(len(synth.render_subject(pop, s, seed=0, size_px=48)) for pop in synth.POPULATIONS for s in range(3))
+    shared = {state: where for state, where in sites.items() if len(where) > 1}
+    assert not shared, f"streams drawn at several places: {sorted(shared.values())}"
+    # one stream per image, none shared between images
+    render = [state for state, where in sites.items() if any(f.endswith("synth/__init__.py") for f, _ in where)]
+    assert len(render) == n_images
+    assert len(sites) > n_images + 5 * 3  # subjects, episodes, levels and clutter were recorded too
 
 
 def test_different_seed_different_faces(tmp_path):
@@ -117,6 +156,93 @@ def test_unbc_eye_closure_is_binary_and_pspi_at_most_16():
     df = pd.DataFrame([r for s in range(6) for _, _, r in synth.render_subject("unbc", s, seed=0, size_px=64)])
     assert set(df["au43"]) <= {0.0, 1.0}
     assert df["pspi"].max() <= 16
+
+
+def test_unbc_present_au43_is_drawn_as_closed_eyes():
+    """UNBC codes AU43 present/absent; present means closed eyes, so the picture shows them closed (as
+    intensity 5 draws them) while the manifest says 1 and PSPI counts 1."""
+    size = 128
+    for subject in range(30):
+        items = synth.render_subject("unbc", subject, seed=0, size_px=size)
+        hits = [item for item in items if item[2]["au43"] == 1]
+        if hits:
+            break
+    else:
+        pytest.fail("no UNBC frame with AU43 present in 30 subjects")
+    image, packed, row = hits[0]
+    plan = plan_subject("unbc", subject, 0, synth.IMAGES_PER_SUBJECT["unbc"], size)[row["image_index"]]
+    assert plan["aus"]["au43"] == 1
+    # PSPI of the manifest's own AU columns, AU43 counted as 1
+    expected = row["au4"] + max(row["au6"], row["au7"]) + max(row["au9"], row["au10"]) + 1
+    assert row["pspi"] == expected == pspi({au: row[au] for au in AUS})
+
+    # The manifest's image shows the eyes as intensity 5 draws them (closed), not as 1 (a fifth of a closure).
+    eyes = unpack_masks(packed)["au43"]
+
+    def draw(au43):  # the same frame with AU43 drawn at another intensity (other noise than the image's)
+        aus = {**plan["aus"], "au43": float(au43)}
+        return synth.render_face(plan["identity"], aus, plan["scene"], np.random.default_rng(0))[0]
+
+    def distance(a, b):  # mean grey-level difference over the eye region
+        return float(np.abs(a.astype(int) - b.astype(int))[eyes].mean())
+
+    eyes_open, fifth, closed = draw(0), draw(1), draw(5)
+    assert distance(closed, eyes_open) > 2 * distance(fifth, eyes_open)  # the two drawings differ visibly
+    to_closed, to_fifth = distance(image, closed), distance(image, fifth)
+    assert to_closed < 0.5 * to_fifth, f"eye region {to_closed:.1f} from closed eyes, {to_fifth:.1f} from a fifth"
+    # the render input: AU43 at 5, every other AU as coded
+    assert plan["render_aus"] == {**{au: row[au] for au in AUS}, "au43": 5.0}
+
+
+#: (AU4, AU6, AU7, AU9, AU10, AU43) → PSPI worked by hand: AU4 + max(AU6, AU7) + max(AU9, AU10) + AU43.
+PSPI_BY_HAND = [
+    ((2, 1, 3, 0, 4, 1), 10),  # 2 + 3 + 4 + 1
+    ((0, 0, 0, 0, 0, 0), 0),
+    ((5, 5, 5, 5, 5, 5), 20),
+    ((0, 4, 1, 3, 2, 0), 7),  # 0 + 4 + 3 + 0
+    ((1, 0, 0, 0, 0, 1), 2),
+    ((3, 2, 2, 5, 0, 0), 10),  # 3 + 2 + 5 + 0
+    ((0, 0, 5, 0, 0, 1), 6),  # UNBC-style binary AU43
+]
+
+
+@pytest.mark.parametrize(("aus", "expected"), PSPI_BY_HAND)
+def test_pspi_matches_hand_worked_values(aus, expected):
+    as_dict = dict(zip(AUS, map(float, aus)))
+    assert pspi(as_dict) == expected
+    table = pd.DataFrame([as_dict, as_dict])
+    assert pspi(table).tolist() == [expected, expected]
+
+
+def test_manifest_pspi_labels_and_levels_by_hand(cp_set):
+    """PSPI, label and level of every generated row, recomputed here without painlib.facs."""
+    rows = pd.DataFrame(
+        [r for pop in ("unbc", "cp") for s in range(3) for _, _, r in synth.render_subject(pop, s, seed=5, size_px=48)]
+    )
+    for df in (rows, cp_set):
+        by_hand = df["au4"] + np.maximum(df["au6"], df["au7"]) + np.maximum(df["au9"], df["au10"]) + df["au43"]
+        np.testing.assert_array_equal(df["pspi"].to_numpy(float), by_hand.to_numpy(float))
+        assert (df["label"] == (by_hand > 0)).all()
+        # PAIN-DB levels: PSPI 0, 1, 2, 3–4, ≥ 5 → 0 … 4
+        level = np.select([by_hand == 0, by_hand == 1, by_hand == 2, by_hand <= 4], [0, 1, 2, 3], 4)
+        np.testing.assert_array_equal(df["level"].to_numpy(int), level)
+    assert rows["pspi"].gt(4).any() and rows["pspi"].eq(0).any()  # the levels were really exercised
+
+
+@pytest.mark.parametrize(("population", "subject"), [("delaware", 1), ("cp", 0), ("neonate", 0), ("unbc", 2)])
+def test_every_au_changes_pixels_in_its_region_and_nowhere_far(population, subject):
+    """Raising one AU from 0 to 5 alters pixels inside that AU's mask, and nothing far from the face."""
+    size = 128
+    images, packed = synth.au_sweep(population, subject=subject, seed=0, size_px=size, levels=[0, 5])
+    masks = unpack_masks(packed)
+    near_face = cv2.dilate(masks["face"].astype(np.uint8), np.ones((17, 17), np.uint8)) > 0
+    corners = [np.s_[:16, :16], np.s_[:16, -16:], np.s_[-16:, :16], np.s_[-16:, -16:]]
+    for i, au in enumerate(AUS):
+        diff = np.abs(images[i, 1].astype(int) - images[i, 0].astype(int)).max(axis=2)
+        assert (diff[masks[au]] > 8).sum() >= 10, f"{au}: its region hardly changes"
+        assert diff[~near_face].max() == 0, f"{au}: pixels far from the face change"
+        for corner in corners:
+            assert np.array_equal(images[i, 1][corner], images[i, 0][corner]), au
 
 
 def test_pain_always_shows_some_au():

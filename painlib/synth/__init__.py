@@ -2,9 +2,10 @@
 
 >>> manifest = make_dataset("cp", n_subjects=4, out_dir="data/synthetic/demo", seed=0)  # doctest: +SKIP
 
-Every image is drawn from its own random stream, seeded by ``(seed, population, subject)``, so the same
-seed gives the same bytes whatever the number of worker processes, and a dataset interrupted half way is
-finished by running the same call again.
+Every subject is planned from its own random stream, keyed by ``(seed, "subject", population, subject)``,
+and every image drawn from ``(seed, "render", population, subject, image_index)`` (named keys, see
+:func:`painlib.session.keyed_rng`, so no two streams coincide), so the same seed gives the same bytes whatever
+the number of worker processes, and a dataset interrupted half way is finished by running the same call again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import pandas as pd
 from ..facs import AUS
 from ..manifest import read_manifest, write_manifest
 from ..progress import progress_bar
-from ..session import worker_count
+from ..session import keyed_rng, worker_count
 from ..storage import write_png
 from .populations import IMAGES_PER_SUBJECT, POPULATIONS, plan_subject
 from .render import Identity, Scene, render_face
@@ -44,7 +45,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the drawing changes, so cached datasets from an older generator are not reused.
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 
 NUISANCE_COLUMNS = ("roll_deg", "yaw", "mouth_open", "tongue", "pacifier", "occluder")
 
@@ -58,8 +59,8 @@ def render_subject(population: str, subject: int, seed: int = 0, n_images: int |
     n = IMAGES_PER_SUBJECT[population] if n_images is None else int(n_images)
     out = []
     for plan in plan_subject(population, subject, seed, n, size_px):
-        rng = np.random.default_rng([seed, POPULATIONS.index(population), subject, plan["image_index"], 1])
-        image, masks = render_face(plan["identity"], plan["aus"], plan["scene"], rng)
+        rng = keyed_rng(seed, "render", population, subject, plan["image_index"])
+        image, masks = render_face(plan["identity"], plan["render_aus"], plan["scene"], rng)
         out.append((image, masks, _row(plan)))
     return out
 
@@ -196,7 +197,8 @@ def au_sweep(population: str = "delaware", subject: int = 0, seed: int = 0, size
     masks = None
     for i, au in enumerate(AUS):
         for j, level in enumerate(levels):
-            img, packed = render_face(plan["identity"], {au: float(level)}, scene, np.random.default_rng(seed))
+            rng = keyed_rng(seed, "au_sweep", population, subject)  # the same noise at every level
+            img, packed = render_face(plan["identity"], {au: float(level)}, scene, rng)
             images[i, j] = img
             masks = packed if masks is None else masks
     return images, masks

@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..facs import AUS, pspi, pspi_level
+from ..session import keyed_rng
 from .render import Identity, Scene
 
 POPULATIONS: tuple[str, ...] = ("unbc", "mint", "delaware", "cp", "neonate")
@@ -33,10 +34,14 @@ CP_STIMULI: dict[str, float] = {"injection": 77 / 127, "stretching": 32 / 127, "
 #: iCOPE image counts per stimulus (Brahnam et al.); only rest and pain are used for training.
 ICOPE_STIMULI: dict[str, int] = {"rest": 63, "cry": 18, "air": 23, "friction": 36, "pain": 60}
 
-_SKIN = np.array([[205, 222, 245], [170, 200, 235], [140, 175, 215], [100, 140, 190], [70, 105, 150], [45, 70, 105]])
+#: Skin tones (BGR) as a camera exposed for the face records them; the darkest is no darker than a
+#: well-exposed photograph of very dark skin, where eyes, brows and lips still show.
+_SKIN = np.array([[205, 222, 245], [170, 200, 235], [140, 175, 215], [100, 140, 190], [70, 105, 150], [60, 85, 125]])
 _HAIR = np.array([[30, 30, 35], [30, 50, 90], [60, 90, 150], [140, 170, 200], [170, 170, 175], [20, 40, 120]])
+_NEONATE_HAIR = [0, 1, 2, 3, 5]  # rows of _HAIR: newborns are not grey
+#: Lips are redder and darker than the skin around them, whatever its tone (BGR gains).
+_LIP_GAIN = np.array([0.72, 0.70, 0.95])
 _IRIS = np.array([[60, 40, 30], [120, 90, 40], [40, 90, 60], [30, 60, 110]])
-_LIP_TINT = np.array([110, 110, 190])
 
 
 def sample_identity(rng: np.random.Generator, population: str) -> Identity:
@@ -45,22 +50,23 @@ def sample_identity(rng: np.random.Generator, population: str) -> Identity:
         raise ValueError(f"unknown population {population!r}; expected one of {POPULATIONS}")
     skin = _SKIN[rng.integers(len(_SKIN))] * rng.uniform(0.95, 1.05, 3)
     skin = np.clip(skin, 30, 250)
-    lip = np.clip(0.55 * skin + 0.45 * _LIP_TINT * rng.uniform(0.8, 1.1), 0, 255)
+    lip = np.clip(skin * rng.uniform(0.85, 1.0) * _LIP_GAIN, 0, 255)
     neonate = population == "neonate"
     style = rng.choice(["short", "long", "bald", "cap"], p=[0.5, 0.3, 0.12, 0.08])
     if neonate:
         style = rng.choice(["bald", "short", "cap"], p=[0.45, 0.3, 0.25])
     idn = Identity(
         skin_bgr=tuple(int(c) for c in skin),
-        hair_bgr=tuple(int(c) for c in _HAIR[rng.integers(len(_HAIR))]),
+        hair_bgr=tuple(int(c) for c in _HAIR[rng.choice(_NEONATE_HAIR) if neonate else rng.integers(len(_HAIR))]),
         iris_bgr=tuple(int(c) for c in _IRIS[rng.integers(len(_IRIS))]),
         lip_bgr=tuple(int(c) for c in lip),
         face_aspect=float(rng.uniform(1.15, 1.4)) if not neonate else float(rng.uniform(1.0, 1.12)),
         eye_spacing=float(rng.uniform(0.36, 0.44)),
-        eye_size=float(rng.uniform(0.14, 0.19)) if not neonate else float(rng.uniform(0.15, 0.2)),
+        # eyes and mouth at their photographic share of the face (an eye ~1/5 of the face width, the mouth ~1/3)
+        eye_size=float(rng.uniform(0.17, 0.23)) if not neonate else float(rng.uniform(0.18, 0.24)),
         brow_thickness=float(rng.uniform(0.04, 0.08)) if not neonate else float(rng.uniform(0.015, 0.03)),
         nose_length=float(rng.uniform(0.45, 0.6)) if not neonate else float(rng.uniform(0.35, 0.42)),
-        mouth_width=float(rng.uniform(0.24, 0.33)) if not neonate else float(rng.uniform(0.2, 0.26)),
+        mouth_width=float(rng.uniform(0.29, 0.4)) if not neonate else float(rng.uniform(0.24, 0.31)),
         hair_style=str(style),
         glasses=bool(rng.random() < (0.15 if population in ("unbc", "delaware", "mint") else 0.05 * (not neonate))),
         rest_brow_drop=float(rng.beta(0.8, 1.4)),
@@ -123,20 +129,20 @@ def base_scene(rng: np.random.Generator, population: str, size_px: int) -> Scene
         clutter_seed=int(rng.integers(2**31)),
     )
     if population == "unbc":
-        return Scene(**common, background="clutter", background_bgr=(150, 160, 165), downsample=2.4, blur_px=0.5)
+        return Scene(**common, background="clutter", background_bgr=(150, 160, 165), downsample=2.4, blur_px=1.0)
     if population == "mint":
-        return Scene(**common, background="plain", background_bgr=(60, 60, 60), blur_px=0.5)
+        return Scene(**common, background="plain", background_bgr=(60, 60, 60), blur_px=1.0)
     if population == "delaware":
         common.update(
             roll_deg=float(rng.normal(0, 1.5)), yaw=float(rng.normal(0, 0.08)), light_gradient=0.0, noise_sigma=1.0
         )
-        return Scene(**common, background="studio", background_bgr=(235, 235, 235), blur_px=0.4)
+        return Scene(**common, background="studio", background_bgr=(235, 235, 235), blur_px=0.8)
     if population == "cp":
         common.update(roll_deg=float(rng.normal(0, 9)), yaw=float(rng.normal(0, 0.3)))
-        return Scene(**common, background="clutter", background_bgr=(185, 200, 205), blur_px=0.7, downsample=1.5)
+        return Scene(**common, background="clutter", background_bgr=(185, 200, 205), blur_px=1.1, downsample=1.5)
     if population == "neonate":
         common.update(roll_deg=float(rng.normal(0, 10)), face_scale=float(rng.uniform(0.25, 0.33)))
-        return Scene(**common, background="clutter", background_bgr=(225, 225, 230), blur_px=0.7, downsample=1.8)
+        return Scene(**common, background="clutter", background_bgr=(225, 225, 230), blur_px=1.1, downsample=1.8)
     raise ValueError(f"unknown population {population!r}; expected one of {POPULATIONS}")
 
 
@@ -163,10 +169,17 @@ IMAGES_PER_SUBJECT: dict[str, int] = {"unbc": 40, "mint": 40, "delaware": 4, "cp
 def plan_subject(population: str, subject: int, seed: int, n_images: int, size_px: int) -> list[dict]:
     """Everything needed to draw one subject's images: identity, AUs, scene and the manifest fields.
 
-    Deterministic in ``(population, subject, seed)``; the order of calls does not matter.
+    Deterministic in ``(population, subject, seed)``; the order of calls does not matter. Each row holds
+    ``aus`` (the FACS coding that goes to the manifest) and ``render_aus`` (the intensities drawn; they differ
+    only where a source codes an AU coarser than the face shows it, as UNBC's present/absent AU43).
+
+    Random streams are keyed by name (:func:`painlib.session.keyed_rng`): the subject's own stream
+    ``("subject", population, subject)``, one per UNBC episode ``("episode", …, q)`` and one per MInt trial
+    level ``("level", …, trial, level)``; :func:`painlib.synth.render_subject` draws each image from
+    ``("render", population, subject, image_index)`` and each video's clutter from ``(clutter_seed, "clutter")``.
+    The names keep them apart whatever the indices (with bare index lists, image 1's stream was episode 1's).
     """
-    stream = [seed, POPULATIONS.index(population), subject]  # every random stream of this subject starts so
-    rng = np.random.default_rng(stream)
+    rng = keyed_rng(seed, "subject", population, subject)
     idn = sample_identity(rng, population)
     scene0 = base_scene(rng, population, size_px)
     # How readily this person shows pain on the face (people differ a lot: Prkachin & Solomon 2008).
@@ -189,9 +202,11 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
                 t = (f + 0.5) / n
                 strength = peak * float(np.exp(-(((t - 0.5) / 0.22) ** 2)))
                 # consecutive frames of one episode share their AU pattern (one random stream per episode)
-                episode_rng = np.random.default_rng([*stream, 1, q])
+                episode_rng = keyed_rng(seed, "episode", population, subject, q)
                 aus = pain_aus(episode_rng, strength, recipe=recipe) if strength > 0.08 else no_pain_aus()
-                aus["au43"] = float(aus["au43"] >= 2)  # UNBC codes eye closure as present/absent
+                # UNBC codes eye closure as present/absent: present means the eyes are closed, so it is
+                # drawn closed (intensity 5) while the coding, and PSPI, count it as 1.
+                aus["au43"] = float(aus["au43"] >= 2)
                 add(
                     aus,
                     jitter_scene(seq_scene, rng, 0.15),
@@ -199,6 +214,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
                     frame=f,
                     stimulus="shoulder_motion",
                     _mouth=mouth,
+                    render_aus={**aus, "au43": 5.0 * aus["au43"]},
                 )
     elif population == "mint":
         per = max(1, n_images // 10)
@@ -207,7 +223,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
             for level in range(5):
                 for f in range(per):
                     strength = expressiveness * level / 4 * float(rng.uniform(0.9, 1.05))
-                    level_rng = np.random.default_rng([*stream, 2, trial, level])
+                    level_rng = keyed_rng(seed, "level", population, subject, trial, level)
                     aus = pain_aus(level_rng, strength, recipe=recipe) if level else no_pain_aus()
                     add(
                         aus,
@@ -290,6 +306,7 @@ def plan_subject(population: str, subject: int, seed: int, n_images: int, size_p
             pacifier=row.pop("_pacifier", False),
         )
         row["scene"] = scene
+        row.setdefault("render_aus", row["aus"])
         score = pspi(row["aus"])
         row.setdefault("dataset", population)
         row.setdefault("level", pspi_level(score))

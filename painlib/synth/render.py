@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from ..facs import AUS, FACE_BIT, pack_masks
+from ..session import keyed_rng
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Scene:
     background: str = "plain"  # "plain", "clutter", "studio"
     background_bgr: tuple[int, int, int] = (200, 200, 200)
     noise_sigma: float = 2.0  # grey levels
-    blur_px: float = 0.6
+    blur_px: float = 0.6  # Gaussian blur σ in pixels of a 128-px image; scaled with size_px (see BLUR_REFERENCE_PX)
     mouth_open: float = 0.0  # 0–1, jaw drop unrelated to pain (speech, CP, crying)
     tongue: bool = False
     pacifier: bool = False
@@ -68,6 +69,12 @@ class Scene:
     downsample: float = 1.0  # >1 renders a low-resolution (video-like) picture
     clutter_seed: int = 0
     extras: dict = field(default_factory=dict)
+
+
+#: Image side at which :attr:`Scene.blur_px` is given. The blur scales with the image, so a face keeps soft
+#: edges at every size: a 224-px face drawn with the σ of a 96-px one has crisp cartoon outlines, and MTCNN
+#: scores such faces far below photographs (see benchmarks/bench_detectable.py).
+BLUR_REFERENCE_PX = 128
 
 
 def _ellipse(cx: float, cy: float, ax: float, ay: float, n: int = 28, a0=0.0, a1=2 * np.pi) -> np.ndarray:
@@ -110,7 +117,7 @@ def _mix(a, b, t: float) -> tuple[int, int, int]:
 
 def _background(scene: Scene) -> np.ndarray:
     # Seeded by the scene, not the image, so consecutive frames of one video share their background.
-    rng = np.random.default_rng(scene.clutter_seed)
+    rng = keyed_rng(scene.clutter_seed, "clutter")
     s = scene.size_px
     img = np.empty((s, s, 3), np.uint8)
     img[:] = scene.background_bgr
@@ -183,9 +190,9 @@ def render_face(
     # Ears
     for side in (-1, 1):
         cv.poly(_ellipse(side * 1.0, -0.05 * fa, 0.16, 0.25), _shade(skin, 0.9))
-    # Face oval with soft shading
+    # Face oval with soft shading; the darker rim keeps the face apart from hair or background of its own tone
     oval = _ellipse(0, 0, 1.0, fa, n=48)
-    cv.poly(oval, _shade(skin, 0.8))
+    cv.poly(oval, _shade(skin, 0.65))
     cv.poly(_ellipse(-0.04 + yaw * 0.5, -0.03 * fa, 0.92, 0.95 * fa, n=44), _shade(skin, 0.9))
     cv.poly(_ellipse(-0.08 + yaw * 0.5, -0.05 * fa, 0.78, 0.86 * fa, n=40), skin)
     cv.mask(None, oval)
@@ -234,16 +241,16 @@ def render_face(
         region = _ellipse(ex, ey, w * 1.25, w * 0.75)
         cv.mask("au43", region)
         cv.mask("au7", region)
-        # eye socket shadow
-        cv.poly(_ellipse(ex, ey - 0.02, w * 1.15, w * 0.62), _shade(skin, 0.86))
+        # eye socket shadow: on a photograph the eyes are the darkest band of the face
+        cv.poly(_ellipse(ex, ey - 0.02, w * 1.25, w * 0.7), _shade(skin, 0.72))
         if h > 0.012:
             white = _ellipse(ex, ey, w, h, n=32)
-            cv.poly(white, (235, 238, 240))
+            cv.poly(white, _mix((235, 238, 240), skin, 0.3))  # the sclera is in the lids' shade, not paper-white
             r = min(w * 0.42, 0.075 * (w / 0.17))
             iris_r = min(r, h * 1.05)
             cv.poly(_ellipse(ex + scene.yaw * 0.04, ey, r, iris_r), idn.iris_bgr)
             cv.poly(_ellipse(ex + scene.yaw * 0.04, ey, r * 0.45, min(r * 0.45, iris_r)), (20, 20, 20))
-            cv.line(_ellipse(ex, ey, w * 1.05, h, n=20, a0=np.pi, a1=2 * np.pi), (30, 22, 22), 0.034)
+            cv.line(_ellipse(ex, ey, w * 1.05, h, n=20, a0=np.pi, a1=2 * np.pi), (30, 22, 22), 0.02)
             cv.line(_ellipse(ex, ey, w, h, n=16, a0=0.1, a1=np.pi - 0.1), _shade(skin, 0.6), 0.012)
         else:  # closed eye: a lash line
             cv.line(_ellipse(ex, ey, w, 0.04, n=16, a0=0.1, a1=np.pi - 0.1), (40, 30, 30), 0.028)
@@ -401,7 +408,7 @@ def render_face(
             cv2.resize(out, (small, small), interpolation=cv2.INTER_AREA), (s, s), interpolation=cv2.INTER_LINEAR
         )
     if scene.blur_px > 0:
-        out = cv2.GaussianBlur(out, (0, 0), scene.blur_px)
+        out = cv2.GaussianBlur(out, (0, 0), scene.blur_px * s / BLUR_REFERENCE_PX)
     if scene.noise_sigma > 0:
         out += rng.normal(0.0, scene.noise_sigma, out.shape).astype(np.float32)
     image = np.clip(out, 0, 255).astype(np.uint8)
