@@ -108,10 +108,11 @@ def train_predict(
     batch_size: int = 32,
     learning_rate: float = 1e-3,
     augment: bool = True,
+    eager: bool = False,
     seed: int = 0,
     images: dict | None = None,
 ) -> dict:
-    """Train on ``train``, predict ``test``: a dict with ``metrics`` (see :func:`classification_metrics`),
+    """Train on ``train``, predict ``test`` (``eager``: see :func:`painlib.models.compile_model`): a dict with ``metrics`` (see :func:`classification_metrics`),
     ``prob`` (N_test,) probability of pain, ``initialisation`` ("ImageNet", "VGG-Face" or "random"), ``history`` (a DataFrame of loss and accuracy per epoch) and
     ``seconds`` (training wall time)."""
     import keras
@@ -127,7 +128,7 @@ def train_predict(
         if augment:
             inputs = keras.Input(net.input_shape[1:])
             net = keras.Model(inputs, net(models.augmentation(seed)(inputs)), name=net.name)
-        models.compile_model(net, learning_rate)
+        models.compile_model(net, learning_rate, eager)
         t0 = time.perf_counter()
         with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …") per epoch
             history = net.fit(x_tr, y_tr, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
