@@ -242,6 +242,20 @@ def _check_complete(data: pd.DataFrame, targets: str, raters: str, ratings: str)
         )
 
 
+def _complete_rows(
+    data: pd.DataFrame, targets: str, raters: str, ratings: str, missing: str, what: str
+) -> tuple[pd.DataFrame, list]:
+    """``(data, [])`` if every target is rated once by every rater, else raise — or with ``missing="drop"``
+    the complete targets only and the dropped ones, logged."""
+    if missing == "drop":
+        data, dropped = _drop_incomplete(data, targets, raters, ratings)
+        if dropped:
+            log.warning("%s: left out %d incomplete target(s): %s", what, len(dropped), dropped[:20])
+        return data, dropped
+    _check_complete(data, targets, raters, ratings)
+    return data, []
+
+
 def _drop_incomplete(data: pd.DataFrame, targets: str, raters: str, ratings: str) -> tuple[pd.DataFrame, list]:
     """Keep only targets rated once by every rater; return ``(kept_rows, dropped_targets)``."""
     rated = data.dropna(subset=[ratings])
@@ -299,13 +313,7 @@ def icc(
         out = pd.concat(parts, ignore_index=True)
         out.attrs["dropped_targets"] = dropped
         return out
-    if missing == "drop":
-        data, dropped = _drop_incomplete(data, targets, raters, ratings)
-        if dropped:
-            log.warning("ICC: left out %d incomplete target(s): %s", len(dropped), dropped[:20])
-    else:
-        _check_complete(data, targets, raters, ratings)
-        dropped = []
+    data, dropped = _complete_rows(data, targets, raters, ratings, missing, "ICC")
     n_targets, n_raters = data[targets].nunique(), data[raters].nunique()
     if n_targets < MIN_TARGETS or n_raters < 2:
         raise ValueError(f"ICC needs at least {MIN_TARGETS} targets and 2 raters; got {n_targets} and {n_raters}")
@@ -448,13 +456,7 @@ def consensus_labels(data: pd.DataFrame, targets: str, raters: str, ratings: str
     """
     if missing not in ("raise", "drop"):
         raise ValueError(f"missing must be 'raise' or 'drop', not {missing!r}")
-    dropped = []
-    if missing == "drop":
-        data, dropped = _drop_incomplete(data, targets, raters, ratings)
-        if dropped:
-            log.warning("consensus: left out %d incomplete target(s): %s", len(dropped), dropped[:20])
-    else:
-        _check_complete(data, targets, raters, ratings)
+    data, dropped = _complete_rows(data, targets, raters, ratings, missing, "consensus")
     if (data[ratings] < 0).any():
         raise ValueError(f"{ratings!r} has negative scores; scale scores start at 0")
     labels = (data.groupby(targets, sort=False)[ratings].max() > 0).astype(int).rename("label")
