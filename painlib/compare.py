@@ -18,10 +18,11 @@ Caveat on blocks. Demšar's tests assume independent blocks (data sets). Folds o
 their training data, so they are not independent; treating them as blocks makes Friedman and Nemenyi somewhat
 liberal. The corrected t-tests account for the overlap (for k-fold cross-validation). In the cross-dataset
 scenario every repeat trains on the same images and tests on the same images: runs differ only by seed, and the
-tests answer "would another seed change the order on this test set?", not "on another test set?".
+tests answer "would another seed change the order on this test set?", not "on another test set?" — and
+:func:`scenario_tests` compares them without the overlap correction, since no training set overlaps another.
 
-Libraries. Everything numerical is SciPy (``friedmanchisquare``'s statistic with its tie correction,
-``studentized_range`` for the Nemenyi p-values and q_alpha, ``t``, ``chi2`` and ``f``), already a dependency.
+Libraries. The Friedman statistic is computed here (with the tie correction of SciPy's ``friedmanchisquare``,
+which the tests compare it with); SciPy gives ``studentized_range`` for the Nemenyi p-values and q_alpha, ``t``, ``chi2`` and ``f``), already a dependency.
 scikit-posthocs (one new dependency; everything it needs — numpy, scipy, pandas, statsmodels, matplotlib,
 seaborn — is already pinned) draws the critical-difference diagram from our ranks and p-values, and its
 ``posthoc_nemenyi_friedman`` is the second implementation the tests check ours against. Not chosen: baycomp
@@ -347,7 +348,8 @@ def _paired_differences(a: ArrayLike, b: ArrayLike, n_train: ArrayLike, n_test: 
     sizes = {}
     for name, value in (("n_train", n_train), ("n_test", n_test)):
         v = np.asarray(value, dtype=float)
-        if v.size == 0 or not np.all(np.isfinite(v)) or np.any(v <= 0) or v.ndim > 1 or v.size not in (1, len(a)):
+        low_ok = np.all(v > 0) if name == "n_train" else np.all(v >= 0)  # n_test 0: no overlap to correct for
+        if v.size == 0 or not np.all(np.isfinite(v)) or not low_ok or v.ndim > 1 or v.size not in (1, len(a)):
             raise ValueError(f"{name} must be a positive count, or one per fold ({len(a)}), got {value!r}")
         sizes[name] = float(v.mean())
     return a - b, sizes["n_test"] / sizes["n_train"]
@@ -489,9 +491,14 @@ def scenario_tests(results: pd.DataFrame, metric: str = "accuracy", alpha: float
     and ``resolvable`` tables, and ``n_resolved`` of ``n_pairs`` neighbouring pairs of the ranking that the data
     resolve."""
     table = resolvable(results, metric, alpha)
+    pairwise = results
+    if set(results.get("scenario", [])) == {"cross_dataset"}:
+        # Repeats of PAIN-DB → CP-PAIN train and test on the same sets and differ only by seed: no training set
+        # overlaps another, so Nadeau and Bengio's correction (n_test / n_train) does not apply.
+        pairwise = results.assign(n_test=0)
     return {
         "friedman": friedman(results, metric),
-        "best_against_others": best_against_others(results, metric, rope),
+        "best_against_others": best_against_others(pairwise, metric, rope),
         "resolvable": table,
         "n_resolved": int(table["resolved"].sum()),
         "n_pairs": len(table),

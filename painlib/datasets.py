@@ -394,23 +394,30 @@ def assemble_pain_db(sources: dict[str, pd.DataFrame], frames_per_class: int = 2
 
 
 def assemble_cp_pain(
-    cp: pd.DataFrame, consensus: pd.Series | None = None, *, ratings: pd.DataFrame | None = None
+    cp: pd.DataFrame,
+    consensus: pd.Series | None = None,
+    *,
+    ratings: pd.DataFrame | None = None,
+    missing: str = "raise",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """CP-PAIN from CP frames: occluded videos out, two frames per video, the pain moment labelled by consensus.
 
     The label of each moment of pain comes from the raters: pass their item sheets as ``ratings`` (a ratings
     table, :mod:`painlib.scales`; scored on FACS, "no pain" only if every rater scored 0 —
     :func:`painlib.reliability.consensus_labels`), or the finished ``consensus`` (video target → 0/1). The moment
-    of rest is "no pain". With neither, the Manifest's labels are kept. Returns ``(cp_pain, excluded)``,
-    ``excluded`` with a ``reason`` (chapter 01).
+    of rest is "no pain". With neither, the Manifest's labels are kept. Only the FACS items are read, so a gap
+    in another scale's items does not matter; with ``missing="drop"`` a video whose FACS sheets are incomplete
+    is left out (listed in ``excluded``) instead of stopping. Returns ``(cp_pain, excluded)``, ``excluded`` with
+    a ``reason`` (chapter 01).
     """
     if ratings is not None:
         if consensus is not None:
             raise ValueError("give either ratings or consensus, not both")
-        from .reliability import consensus_labels, score_ratings
+        from .reliability import consensus_labels, facs_pain_score
 
-        facs = score_ratings(ratings).query("scale == 'facs'")
-        consensus = consensus_labels(facs, "target", "rater", "score")
+        facs = facs_pain_score(ratings, missing)
+        sheets = ratings.loc[facs.index, ["target", "rater"]].assign(score=facs.to_numpy())
+        consensus = consensus_labels(sheets, "target", "rater", "score", missing=missing)
     cp = cp.copy()
     target = video_target(cp)
     occluded_videos = set(target[cp["occluded"].astype(bool)])
@@ -418,9 +425,14 @@ def assemble_cp_pain(
     excluded = cp[out].assign(reason="occluded video (hand or surgical mask)")
     kept, target = cp[~out], target[~out]
     if consensus is not None:
-        missing = sorted(set(target) - set(consensus.index))
-        if missing:
-            raise ValueError(f"no consensus label for {len(missing)} video(s): {_listing(missing)}")
+        unlabelled = target[~target.isin(consensus.index)]
+        if len(unlabelled) and missing == "raise":
+            raise ValueError(f"no consensus label for {unlabelled.nunique()} video(s): {_listing(unlabelled.unique())}")
+        if len(unlabelled):
+            rows = target.isin(consensus.index)
+            excluded = pd.concat([excluded, kept[~rows].assign(reason="incomplete ratings (missing='drop')")])
+            log.warning("CP-PAIN: %d video(s) left out for incomplete ratings", unlabelled.nunique())
+            kept, target = kept[rows], target[rows]
         is_pain_moment = kept["frame"] == 0
         kept = kept.assign(label=np.where(is_pain_moment, target.map(consensus), 0).astype(int))
         kept = kept.assign(level=kept["label"])
@@ -431,12 +443,12 @@ def assemble_cp_pain(
 
 
 def cp_pain_counts(cp: pd.DataFrame, cp_pain: pd.DataFrame, excluded: pd.DataFrame) -> pd.Series:
-    """What :func:`assemble_cp_pain` did: videos, videos left out, images kept, pain images, and moments of pain
+    """What :func:`assemble_cp_pain` did: videos, videos left out (occluded, or unrated with ``missing="drop"``), images kept, pain images, and moments of pain
     the raters' consensus called "no pain"."""
     return pd.Series(
         {
             "videos": video_target(cp).nunique(),
-            "videos left out (occluded)": video_target(excluded).nunique(),
+            "videos left out": video_target(excluded).nunique(),
             "CP-PAIN images": len(cp_pain),
             "of which pain": int(cp_pain["label"].sum()),
             "moments of pain rated 'no pain' by consensus": int(

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when the pipeline's output changes, so old cache entries are not reused.
 #: 2: detection one image at a time (batched MTCNN could give an image another image's face).
+#: 3: MTCNN's networks run as compiled graphs (same boxes on every image tried; not guaranteed bit for bit).
 PIPELINE_VERSION = 3
 BACKGROUNDS = ("grabcut", "u2net", "none")
 WHITE = 255
@@ -482,7 +483,7 @@ def score_background(manifest: pd.DataFrame, params: FaceParams | None = None) -
 
 def exclusion_table(assembled: pd.DataFrame, excluded: pd.DataFrame, by: str = "dataset") -> pd.DataFrame:
     """Per ``by`` group: images, exclusions per status (no face, unreadable, failed), kept, and the share of
-    images in which a face was found (``face_found``), from :func:`preprocess_faces`'s ``excluded`` (chapter 01)."""
+    images MTCNN searched in which it found a face (``face_found``; unreadable and failed images left out), from :func:`preprocess_faces`'s ``excluded`` (chapter 01)."""
     table = pd.crosstab(assembled[by], "images").rename_axis(columns=None)
     if len(excluded):
         table = table.join(pd.crosstab(excluded[by], excluded["status"]).rename_axis(columns=None))
@@ -490,5 +491,6 @@ def exclusion_table(assembled: pd.DataFrame, excluded: pd.DataFrame, by: str = "
     statuses = [c for c in table.columns if c != "images"]
     table["kept"] = table["images"] - table[statuses].sum(axis=1)
     no_face = table["no face"] if "no face" in table else 0
-    table["face_found"] = (1 - no_face / table["images"]).round(3)
+    searched = table["images"] - table[[c for c in ("unreadable", "failed") if c in table]].sum(axis=1)
+    table["face_found"] = (1 - no_face / searched.where(searched > 0)).round(3)  # of the images MTCNN searched
     return table

@@ -53,7 +53,7 @@ MIN_TARGETS = 3
 
 
 #: How to ask for incomplete rows or targets to be left out, true for the API and for chapter 02 alike.
-_DROP_HINT = "set the parameter missing='drop' (chapter 02: `-p missing=drop`)"
+_DROP_HINT = "set the parameter missing='drop' (`-p missing=drop` in chapters 01 and 02)"
 
 
 class IncompleteRatingsError(ValueError):

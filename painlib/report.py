@@ -47,3 +47,20 @@ def checks(results: dict[str, bool], name: str = "checks") -> pd.DataFrame:
     table = pd.Series({k: bool(v) for k, v in results.items()}, name="holds").to_frame()
     _glue(name, table)
     return table
+
+
+def paper_protocol() -> None:
+    """Glue the CP paper's training protocol for the prose (``paper_folds``, ``paper_repeats``, ``paper_epochs``,
+    ``paper_lr``, ``paper_frames``, ``paper_sweep_epochs``, ``paper_rates``), from :mod:`painlib.published`."""
+    from .published import CP_TRAINING, PAIN_DB_FRAMES_PER_CLASS
+
+    numbers(
+        "paper_",
+        folds=CP_TRAINING["folds"],
+        repeats=CP_TRAINING["repeats"],
+        epochs=CP_TRAINING["epochs"],
+        lr=CP_TRAINING["learning_rate"],
+        frames=PAIN_DB_FRAMES_PER_CLASS,
+        sweep_epochs=CP_TRAINING["sweep_epochs"],
+        rates=", ".join(f"{r:g}" for r in CP_TRAINING["sweep_learning_rates"]),
+    )

@@ -151,15 +151,17 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "learning_rate": (0, None),
     "max_train_images": (0, None),
     "n_workers": (1, None),
-    "validation_share": (0.05, 0.45),
+    "validation_share": (0.05, 0.34),
+    "04_training_scenario.repeats": (2, None),  # its comparison statistics need two runs or more
     "learning_rates": (0, None),
     "batch_size": (1, None),
 }
 
 
-def _range_for(name: str) -> tuple[float | None, float | None] | None:
-    if name in PARAMETER_RANGES:
-        return PARAMETER_RANGES[name]
+def _range_for(name: str, notebook: str = "") -> tuple[float | None, float | None] | None:
+    for key in (f"{notebook}.{name}", name):
+        if key in PARAMETER_RANGES:
+            return PARAMETER_RANGES[key]
     return next((r for key, r in PARAMETER_RANGES.items() if key.endswith("_") and name.startswith(key)), None)
 
 
@@ -192,7 +194,7 @@ def _check_parameter(notebook: str, name: str, value, default):
             return value
     elif value is None and default is not None and not isinstance(default, str):
         raise ValueError(f"{where} must be {_type_name(default)} (default {default!r}), got None")
-    bounds = _range_for(name)
+    bounds = _range_for(name, notebook)
     if bounds and isinstance(value, int | float) and not isinstance(value, bool):
         low, high = bounds
         if (low is not None and value < low) or (high is not None and value > high):
@@ -376,7 +378,7 @@ def run(
     notebooks = list_notebooks()
     if only:
         pages = {page: nb for page, nb, _ in list_pages()}
-        wanted = {p for p in pages if any(p.startswith(o) or f"{p}.ipynb" == o for o in only)}
+        wanted = {p for p in pages if any(p.startswith(o) or o in (f"{p}.ipynb", pages[p].name) for o in only)}
         if not wanted:
             raise ValueError(f"no notebook matches {only}; available: {list(pages)}")
         notebooks = [nb for nb in notebooks if nb in set(pages[p] for p in wanted)]

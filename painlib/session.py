@@ -24,7 +24,8 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
         same numbers).
     mixed_precision : use ``mixed_float16`` on a GPU (ignored on CPU, where it is slower).
     xla : compile Keras models with XLA (``jit_compile``); read back by :func:`painlib.models.compile_model`.
-    quiet : silence TensorFlow's start-up chatter.
+    quiet : silence TensorFlow's start-up chatter (its C++ notices are silenced from ``import painlib`` on, since
+        ``TF_CPP_MIN_LOG_LEVEL`` must be set before TensorFlow loads; set it to 0 beforehand to see them).
 
     Returns
     -------

@@ -231,13 +231,14 @@ def run_scenario(
     params = _bound_fit_params(model_name, fit_kwargs)
     splits = scenario_splits(scenario, train_df, test_df, folds, repeats, seed)
     fixed = {"scenario": scenario, "model": model_name, "model_definition": _model_definition(model_name)}
-    fixed |= {"versions": _library_versions(), "training_version": TRAINING_VERSION}
+    fixed |= {"versions": _library_versions(), "training_version": TRAINING_VERSION, "compute": _compute()}
     jobs = []
     for run, tr, te in splits:
         run_seed = seed + run
         key = _hash({**fixed, **params, "run": run, "seed": run_seed, "data": [_fingerprint(tr), _fingerprint(te)]})
         meta = {"key": key, "scenario": scenario, "model": model_name, "run": run, "seed": run_seed}
-        jobs.append({"meta": meta, "params": params, "train": _columns(tr), "test": _columns(te)})
+        job = {"meta": meta, "params": params, "train": _columns(tr), "test": _columns(te)}
+        jobs.append(job | {"compute": fixed["compute"]})
 
     done = read_store(store)
     found = {j["meta"]["key"]: done.loc[j["meta"]["key"]].to_dict() for j in jobs if j["meta"]["key"] in done.index}
@@ -261,9 +262,13 @@ def run_scenario(
 def _run_job(job: dict, images: dict | None = None) -> dict:
     """Execute one run (a job built by :func:`run_scenario`); returns its result ``row``, ``predictions`` and
     ``history``. A top-level function, so that any executor can ship it to a worker process."""
+    import keras
+
     from .session import deterministic_keras
 
-    deterministic_keras()  # a worker process has not run painlib.setup
+    deterministic_keras()  # a worker process has not run painlib.setup: compute as the process that keyed the job
+    keras.config.set_dtype_policy(job["compute"]["dtype_policy"])
+    os.environ["PAINLIB_XLA"] = "1" if job["compute"]["xla"] else "0"
     params = job["params"]
     out = train_predict(
         job["meta"]["model"], job["train"], job["test"], seed=job["meta"]["seed"], images=images, **params
@@ -331,6 +336,21 @@ def _model_definition(model_name: str) -> str:
         st = os.stat(weights)
         h.update(f"{spec.pretrained}:{weights.name}:{st.st_size}".encode())
     return h.hexdigest()[:12]
+
+
+def _compute() -> dict:
+    """How this process computes: device, Keras dtype policy (mixed precision), XLA, and the source of the
+    image reading and metrics modules — each can change a run's numbers."""
+    import keras
+    import tensorflow as tf
+
+    sources = hashlib.sha1(b"".join((Path(__file__).parent / f).read_bytes() for f in ("images.py", "metrics.py")))
+    return {
+        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
+        "dtype_policy": keras.config.dtype_policy().name,
+        "xla": os.environ.get("PAINLIB_XLA") == "1",
+        "sources": sources.hexdigest()[:12],
+    }
 
 
 def _library_versions() -> dict[str, str]:
@@ -461,7 +481,15 @@ def input_size(model_name: str, input_size_px: int = 0) -> int:
 
 
 def scenario_settings(
-    model_names, input_size_px: int, *, epochs: int, learning_rate: float, batch_size: int, folds: int, images: int
+    model_names,
+    input_size_px: int,
+    *,
+    epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    folds: int,
+    images: int,
+    cross_dataset: bool = False,
 ) -> pd.DataFrame:
     """One row per model: input side, initialisation, epochs, learning rate and runs of this run beside the
     paper's (chapter 04)."""
@@ -485,7 +513,7 @@ def scenario_settings(
                 "learning rate": learning_rate,
                 "learning rate (paper)": CP_TRAINING["learning_rate"],
                 "runs": folds,
-                "runs (paper)": CP_TRAINING["folds"],
+                "runs (paper)": CP_TRAINING["repeats" if cross_dataset else "folds"],
                 "PAIN-DB images": images,
             }
         )
@@ -533,9 +561,9 @@ def run_grid(
 def subject_holdout(df: pd.DataFrame, share: float = 0.2, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A training–validation partition with about ``share`` of the people (not images) held out, stratified by
     label as far as groups allow: no person on both sides (chapter 03's learning-rate sweep)."""
-    if not 0 < share < 0.5:
-        raise ValueError(f"share must be between 0 and 0.5, got {share}")
-    train, validation = next(iter(subject_kfold(df, max(2, round(1 / share)), seed)))
+    if not 0 < share <= 1 / 3:
+        raise ValueError(f"share must be above 0 and at most 1/3, got {share}")
+    train, validation = next(iter(subject_kfold(df, max(2, round(1 / share)), seed)))  # share ≤ 1/3: k ≥ 3
     return df.iloc[train], df.iloc[validation]
 
 

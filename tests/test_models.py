@@ -245,3 +245,13 @@ def test_small_cnn_unchanged():
     assert [layer.name for layer in model.layers if layer.name.startswith("conv")] == ["conv1", "conv2", "conv3"]
     assert models.MODELS["small_cnn"][1] == 64
     assert isinstance(models.small_cnn(n_classes=2, input_size_px=32), keras.Model)
+
+
+def test_counts_match_table3_figures_as_printed():
+    from painlib.published import CP_TABLE3_PARAMETERS
+
+    assert models.matches_rounded(88_718_726, CP_TABLE3_PARAMETERS["alexnet"])
+    assert models.matches_rounded(172_678, CP_TABLE3_PARAMETERS["songnet"])
+    assert not models.matches_rounded(147_586, CP_TABLE3_PARAMETERS["songnet"])  # the two-class SongNet
+    assert models.matches_rounded(20_025_410, CP_TABLE3_PARAMETERS["vgg19"])  # "20 M": no decimals
+    assert not models.matches_rounded(679_650, CP_TABLE3_PARAMETERS["weinet"])

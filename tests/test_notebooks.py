@@ -61,7 +61,7 @@ def _execute(page, notebook, variant, data_dir, out_dir):
 @pytest.mark.notebook
 @pytest.mark.parametrize("page, notebook, variant", [pytest.param(*p, id=p[0]) for p in run.list_pages()])
 def test_page_executes_under_smoke(page, notebook, variant, smoke_data, tmp_path):
-    if page.startswith("04") and not (smoke_data / "datasets" / "synthetic" / "pain-db.csv").is_file():
+    if page.startswith(("03", "04")) and not (smoke_data / "datasets" / "synthetic" / "pain-db.csv").is_file():
         first = next(p for p in run.list_pages() if p[0].startswith("01"))
         _execute(*first, smoke_data, tmp_path / "executed")  # the page reads chapter 01's manifests
     check_glue(_execute(page, notebook, variant, smoke_data, tmp_path / "executed"))

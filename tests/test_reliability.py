@@ -323,7 +323,7 @@ def test_rating_errors_cite_the_csv_file_and_line(tmp_path):
     ratings.to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"sheets.csv: missing values at line 5 column 'au9'") as err:
         rel.score_ratings(rel.read_ratings(path))
-    assert "set the parameter missing='drop' (chapter 02: `-p missing=drop`)" in str(err.value)
+    assert "set the parameter missing='drop' (`-p missing=drop` in chapters 01 and 02)" in str(err.value)
     ratings.loc[3, "au9"], ratings.loc[10, "wong_baker"] = 1, 5
     ratings.to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"Wong-Baker in .*sheets.csv: line 12 \(value 5\) are not one of the faces"):
@@ -341,7 +341,8 @@ def test_missing_drop_is_offered_and_works_along_the_chapter_02_path():
     data = long_table(SHROUT_FLEISS).assign(scale="facs", stimulus="injection")
     holey = data.drop(index=[1]).reset_index(drop=True)  # t0 lacks judge1
     with pytest.raises(
-        rel.IncompleteRatingsError, match=r"set the parameter missing='drop' \(chapter 02: `-p missing=drop`\)"
+        rel.IncompleteRatingsError,
+        match=r"set the parameter missing='drop' \(`-p missing=drop` in chapters 01 and 02\)",
     ):
         rel.icc_summary(holey)
     summary = rel.icc_summary(holey, missing="drop")

@@ -224,7 +224,7 @@ def compile_model(model: keras.Model, learning_rate: float = 1e-3, eager: bool =
 
 @register("small_cnn", 64, reference="this book")
 def small_cnn(n_classes: int = 2, input_size_px: int = 64) -> keras.Model:
-    """A three-block CNN (≈0.1 M parameters at 64 px): the book's quick probe, not one of the paper's ten."""
+    """A three-block CNN (154,754 parameters at 64 px): the book's quick probe, not one of the paper's ten."""
     inputs = keras.Input((input_size_px, input_size_px, 3), name="image")
     x = layers.Rescaling(1 / 255.0)(inputs)
     for i, filters in enumerate((16, 32, 64)):
