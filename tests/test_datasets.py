@@ -329,3 +329,22 @@ def test_dataset_table_counts_undecodable_images_instead_of_crashing(tmp_path, c
     assert "ll042t1aaaff002.png" in caplog.text and "1 image(s) could not be read" in caplog.text
     everything_broken = m.assign(path=str(broken))
     assert ds.dataset_table(everything_broken).loc["unbc", "resolution"] == "none readable"
+
+
+def test_cp_pain_labels_come_from_the_facs_sheets_alone(tmp_path):
+    from painlib.synth import make_dataset, raters
+
+    cp = make_dataset("cp", 4, tmp_path, seed=2, image_size_px=64, n_jobs=1, progress=False)
+    cp = cp.assign(occluded=False)
+    ratings = raters.rate_targets(raters.video_targets(cp), seed=2)
+    gappy = ratings.copy()
+    gappy.loc[0, "ncapc_vocal_1"] = np.nan  # another scale's gap does not matter to the FACS consensus
+    whole, _ = ds.assemble_cp_pain(cp, ratings=ratings)
+    pd.testing.assert_frame_equal(ds.assemble_cp_pain(cp, ratings=gappy)[0], whole)
+    gappy.loc[0, "au4"] = np.nan  # a FACS gap stops, or leaves that video out when asked
+    with pytest.raises(ValueError, match="missing"):
+        ds.assemble_cp_pain(cp, ratings=gappy)
+    kept, excluded = ds.assemble_cp_pain(cp, ratings=gappy, missing="drop")
+    video = gappy.loc[0, "target"]
+    assert video not in set(ds.video_target(kept)) and len(kept) == len(whole) - 2
+    assert (excluded.loc[ds.video_target(excluded) == video, "reason"] == "incomplete ratings (missing='drop')").all()
