@@ -37,7 +37,7 @@ from .facs import unpack_masks
 from .images import UnreadableImageError, read_rgb
 from .progress import progress_bar
 from .session import quiet_stderr, worker_count
-from .storage import atomic_write_bytes, write_png
+from .storage import atomic_write_bytes, file_digest, write_png
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ class FaceParams:
         }
         params["u2net_weights"] = ""
         if self.background == "u2net" and self.u2net_weights:
-            params["u2net_weights"] = _file_digest(self.u2net_weights)
+            params["u2net_weights"] = file_digest(self.u2net_weights)
         if self.background != "grabcut":
             params["grabcut_iterations"] = None
         return hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
@@ -322,20 +322,12 @@ def first_face(paths, params: FaceParams | None = None, tries: int = 20) -> tupl
 # ------------------------------------------------------------------------------------------- whole table
 
 
-def _file_digest(path: str | os.PathLike) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _process_files(paths: list[str], params: FaceParams, cache: Path) -> list[dict]:
     """Process files through the cache; returns one cache record (status, reason, face_file, …) per path."""
     records: list[dict | None] = [None] * len(paths)
     for i, path in enumerate(paths):
         try:
-            digest = _file_digest(path)
+            digest = file_digest(path)
         except OSError as err:
             records[i] = {"status": "unreadable", "reason": f"cannot read file: {err}", "cached": False}
             continue

@@ -6,6 +6,7 @@ resume by checking which outputs already exist.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -62,3 +63,13 @@ def write_png(path: str | os.PathLike, image: np.ndarray, compression: int = 1) 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write ``df`` as CSV (no index) atomically."""
     return atomic_write_bytes(path, df.to_csv(index=False).encode("utf-8"))
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """SHA-1 of a file's bytes (hex), read in 1 MiB chunks: the identity of an image or weights file wherever it
+    lies (face cache keys, training result keys)."""
+    h = hashlib.sha1()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

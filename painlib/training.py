@@ -37,7 +37,7 @@ from .images import load_images
 from .metrics import classification_metrics
 from .progress import progress_bar
 from .session import keyed_rng, quiet_stderr
-from .storage import write_csv
+from .storage import file_digest, write_csv
 
 #: Bump when the training procedure changes in a way that is not visible in its parameters.
 TRAINING_VERSION = 2
@@ -363,11 +363,8 @@ def _hash(obj) -> str:
 
 @lru_cache(maxsize=65536)
 def _content_digest(path: str, size: int, mtime_ns: int) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """:func:`painlib.storage.file_digest`, remembered per (path, size, modification time) within a process."""
+    return file_digest(path)
 
 
 def _fingerprint(df: pd.DataFrame) -> str:
