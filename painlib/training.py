@@ -325,16 +325,13 @@ def _model_definition(model_name: str) -> str:
     """Digest of the zoo's source (every module of :mod:`painlib.models`) and of the pretrained weights the model
     would start from: editing a definition, or adding a weights file, is a new key."""
     from . import models
-    from .models.pretrained import find_weights
 
     h = hashlib.sha1()
     for source in sorted(Path(models.__file__).parent.glob("*.py")):
         h.update(source.read_bytes())
-    spec = models.SPECS[model_name]
-    weights = find_weights(model_name, spec.weights_file) if spec.pretrained else None
+    weights = models.local_weights(model_name)
     if weights is not None:
-        st = os.stat(weights)
-        h.update(f"{spec.pretrained}:{weights.name}:{st.st_size}".encode())
+        h.update(f"{models.SPECS[model_name].pretrained}:{weights.name}:{os.stat(weights).st_size}".encode())
     return h.hexdigest()[:12]
 
 
@@ -491,20 +488,17 @@ def scenario_settings(
     """One row per model: input side, initialisation, epochs, learning rate and runs of this run beside the
     paper's (chapter 04)."""
     from . import models
-    from .models.pretrained import find_weights
     from .published import CP_TRAINING
 
     rows = []
     for name in model_names:
-        spec = models.SPECS[name]
-        found = spec.pretrained and find_weights(name, spec.weights_file) is not None
         rows.append(
             {
                 "model": name,
                 "input px": input_size(name, input_size_px),
                 "input px (paper)": models.MODELS[name][1],
-                "initialisation": spec.pretrained if found else "random",
-                "initialisation (paper)": spec.pretrained or "random",
+                "initialisation": models.expected_initialisation(name),
+                "initialisation (paper)": models.SPECS[name].pretrained or "random",
                 "epochs": epochs,
                 "epochs (paper)": CP_TRAINING["epochs"],
                 "learning rate": learning_rate,

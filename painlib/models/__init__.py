@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import keras
 import pandas as pd
@@ -105,6 +106,17 @@ def build(
     return model
 
 
+def local_weights(name: str) -> Path | None:
+    """The pretrained weights file :func:`build` would load for ``name`` now (no ``weights_path``), or None."""
+    spec = SPECS[name]
+    return find_weights(name, spec.weights_file) if spec.pretrained else None
+
+
+def expected_initialisation(name: str) -> str:
+    """What :func:`build` would start ``name`` from now: "ImageNet", "VGG-Face" or "random"."""
+    return SPECS[name].pretrained if local_weights(name) is not None else "random"
+
+
 def initialisation(model: keras.Model) -> str:
     """The weights a model built by :func:`build` started from: "ImageNet", "VGG-Face" or "random".
 
@@ -136,14 +148,13 @@ def describe(names: Iterable[str] | None = None, n_classes: int = 2) -> pd.DataF
         parameters = model.count_params()
         del model
         gc.collect()
-        found = spec.pretrained is not None and find_weights(name, spec.weights_file) is not None
         rows.append(
             {
                 "model": name,
                 "reference": spec.reference,
                 "input_px": MODELS[name][1],
                 "parameters": parameters,
-                "initialisation": spec.pretrained if found else "random",
+                "initialisation": expected_initialisation(name),
                 "table3": CP_TABLE3_PARAMETERS.get(name),
                 "dissertation": NEONATAL_PARAMETERS.get(name),
             }
