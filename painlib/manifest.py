@@ -87,3 +87,18 @@ def write_manifest(df: pd.DataFrame, path: str | os.PathLike) -> Path:
         if col in out.columns:
             out[col] = [os.path.relpath(p, path.parent) if isinstance(p, str) else p for p in out[col]]
     return write_csv(out, path)
+
+
+def for_display(df: pd.DataFrame, start: str | os.PathLike = ".") -> pd.DataFrame:
+    """A copy of a Manifest with its file paths relative to ``start`` (the working directory: the repository,
+    where the book's notebooks run), for showing on a page — a published page should not print the absolute
+    paths of the machine that built it (chapter 00). Paths elsewhere on the machine stay absolute."""
+    out = df.copy()
+    base = Path(start).resolve()
+    for col in PATH_COLUMNS:
+        if col in out.columns:
+            out[col] = [
+                os.path.relpath(p, base) if isinstance(p, str) and Path(p).resolve().is_relative_to(base) else p
+                for p in out[col]
+            ]
+    return out

@@ -136,8 +136,9 @@ def model_bars(
     order = list(dict.fromkeys(results["model"]))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.75 * len(order) * len(metrics)), 3.6))
     sns.barplot(long, x="model", y="value", hue="metric", order=order, errorbar="sd", ax=ax, alpha=0.85)
+    black = dict.fromkeys(metrics, "k")  # runs as black dots (a palette, since `color=` with `hue=` is deprecated)
     sns.stripplot(
-        long, x="model", y="value", hue="metric", order=order, dodge=True, ax=ax, color="k", size=3, legend=False
+        long, x="model", y="value", hue="metric", order=order, dodge=True, ax=ax, palette=black, size=3, legend=False
     )
     _chance_line(ax)
     if reference is not None:
@@ -356,6 +357,38 @@ def class_level_distribution(manifest: pd.DataFrame, title: str | None = None):
     axes[1].set_title("images per pain level (0 = none; UNBC: PSPI)")
     for ax in axes:
         ax.set_ylabel("images")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def roc_curves(predictions: pd.DataFrame, title: str | None = None):
+    """One panel per model: the ROC curve of each run (thin) and their vertical mean (thick), with the mean
+    AUC over runs. ``predictions`` has columns model, run, label (0/1) and prob_pain; runs whose test set holds
+    one class are left out."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    models = list(dict.fromkeys(predictions["model"]))
+    fig, axes = plt.subplots(1, len(models), figsize=(3.4 * len(models), 3.4), squeeze=False)
+    grid = np.linspace(0, 1, 101)
+    for ax, model in zip(axes.flat, models):
+        curves, aucs = [], []
+        for _, run in predictions[predictions["model"] == model].groupby("run"):
+            if run["label"].nunique() < 2:
+                continue
+            fpr, tpr, _ = roc_curve(run["label"], run["prob_pain"])
+            ax.plot(fpr, tpr, color="0.6", lw=0.8)
+            curves.append(np.interp(grid, fpr, tpr))
+            aucs.append(roc_auc_score(run["label"], run["prob_pain"]))
+        if curves:
+            ax.plot(grid, np.mean(curves, axis=0), color="C0", lw=2.2, label=f"mean of {len(curves)} folds")
+        ax.plot([0, 1], [0, 1], ls="--", color="0.3", lw=0.8, label="chance")
+        ax.set_title(f"{model}: AUC {np.mean(aucs):.2f} ± {np.std(aucs):.2f}" if aucs else model, fontsize=9)
+        ax.set_xlabel("false-positive rate (no pain called pain)")
+        ax.set_ylabel("true-positive rate (pain found)")
+        ax.set_aspect("equal")
+        ax.legend(fontsize=7, loc="lower right")
     if title:
         fig.suptitle(title)
     fig.tight_layout()

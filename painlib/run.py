@@ -155,6 +155,12 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "04_training_scenario.repeats": (2, None),  # its comparison statistics need two runs or more
     "learning_rates": (0, None),
     "batch_size": (1, None),
+    "copies": (0, None),
+    "vggface_input_px": (32, None),
+    "ncnn_input_px": (20, None),
+    "vggface_max_epochs": (1, None),
+    "vggface_fine_tune_epochs": (0, None),
+    "ncnn_max_epochs": (1, None),
 }
 
 
@@ -320,8 +326,44 @@ def execute_notebook(
             else:
                 os.environ[key] = value
         _show_warnings(log_file)
+    show_parameters_used(partial)
     partial.replace(output)  # the executed copy appears only once complete
     return output
+
+
+def show_parameters_used(executed: Path) -> None:
+    """Make an executed notebook show one parameters cell, holding the values the page ran with.
+
+    Papermill inserts an ``injected-parameters`` cell after the declared ``parameters`` cell, so a page would
+    show two cells with different subsets (and the declared one with values that were overridden). Here each
+    assignment of the declared cell takes the value that was injected (its comment is kept), and the injected
+    cell is tagged ``remove-cell`` so the book leaves it out; the notebook file keeps both cells.
+    """
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    tags = [c.metadata.get("tags", []) for c in nb.cells]
+    declared = next((c for c, t in zip(nb.cells, tags, strict=True) if "parameters" in t), None)
+    injected = next((c for c, t in zip(nb.cells, tags, strict=True) if "injected-parameters" in t), None)
+    if injected is None:
+        return
+    injected.metadata["tags"] = [*injected.metadata.get("tags", []), "remove-cell"]
+    if declared is not None:
+        values = {}
+        for node in ast.parse(injected.source).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                values[node.targets[0].id] = ast.get_source_segment(injected.source, node.value)
+        lines = declared.source.splitlines(keepends=True)
+        for node in reversed(ast.parse(declared.source).body):  # from the end, so earlier offsets stay valid
+            target = node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+            if isinstance(target, ast.Name) and target.id in values and node.lineno == node.value.end_lineno:
+                line = lines[node.lineno - 1].encode()
+                start, end = node.value.col_offset, node.value.end_col_offset  # byte offsets
+                lines[node.lineno - 1] = (line[:start] + values[target.id].encode() + line[end:]).decode()
+        declared.source = "".join(lines)
+    nbformat.write(nb, executed)
 
 
 def _show_warnings(log_file: Path) -> None:
@@ -347,21 +389,27 @@ def _source_cell(executed: Path, index: int) -> tuple[int, str]:
     return index - injected + 1, first[:80]
 
 
-def build_book(*, strict: bool = True) -> Path:
-    """Build the HTML book from ``book/`` and the executed notebooks; return the index page."""
-    missing = [page for page, _, _ in list_pages() if not (EXECUTED / f"{page}.ipynb").exists()]
+def build_book(*, strict: bool = True, source: Path = ROOT) -> Path:
+    """Build the HTML book from ``book/`` and the executed notebooks into ``source/_build/html``; return its index
+    page. ``strict`` (the default) turns every Sphinx warning into an error (``-W -n --keep-going``).
+
+    ``source`` is the folder holding ``_config.yml``, ``_toc.yml`` and ``book/`` with ``book/executed/`` (the
+    test suite builds a copy of the sources there, leaving the reader's ``_build`` alone).
+    """
+    source = Path(source)
+    missing = [page for page, _, _ in list_pages() if not (source / "book" / "executed" / f"{page}.ipynb").exists()]
     if missing:
         raise FileNotFoundError(f"not executed yet: {missing}; run `python -m painlib run` first")
     # The console script installed beside this interpreter, so the book builds with the same environment.
     jb = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(ROOT), "--path-output", str(ROOT)]
+    cmd = [str(jb) if jb.exists() else "jupyter-book", "build", str(source), "--path-output", str(source)]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
     log.info("building the book: %s", " ".join(cmd))
-    done = subprocess.run(cmd, cwd=ROOT)
+    done = subprocess.run(cmd, cwd=source)
     if done.returncode:
         raise RuntimeError(f"jupyter-book build failed (exit {done.returncode}); see the messages above")
-    return ROOT / "_build" / "html" / "index.html"
+    return source / "_build" / "html" / "index.html"
 
 
 def run(

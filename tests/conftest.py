@@ -2,3 +2,64 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from painlib import run  # noqa: E402
+
+
+class SmokeBook:
+    """The book's pages executed under the smoke profile, each at most once per test session.
+
+    ``root`` holds a copy of the book's sources (``_config.yml``, ``_toc.yml``, ``book/``) and the executed pages in
+    ``root/book/executed``, so the notebook tests check the pages and the site test builds and reads that same copy:
+    nothing is executed twice, and the reader's ``book/executed`` and ``_build`` are left alone. Every page shares one
+    data folder, as ``python -m painlib run`` does (later chapters read chapter 01's files). It lies under
+    ``data/`` and is given relative to the repository, as the default ``data_dir = "data"`` is, so the pages print
+    what a reader's build prints.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.executed = root / "book" / "executed"
+        self.data_dir = f"data/.pytest-smoke-{os.getpid()}"  # relative to the repository, where notebooks run
+        self._done: dict[str, Path | BaseException] = {}
+        for name in ("_config.yml", "_toc.yml"):
+            shutil.copy2(run.ROOT / name, root / name)
+        shutil.copytree(run.ROOT / "book", root / "book", ignore=shutil.ignore_patterns("executed", ".*"))
+
+    def execute(self, page: str) -> Path:
+        """The executed copy of ``page`` (a name from :func:`painlib.run.list_pages`); a failure is raised again
+        for every later request, without executing the page a second time."""
+        if page not in self._done:
+            if page[:2] >= "03":  # the training chapters read the manifests chapter 01 writes
+                self.execute(next(p for p, _, _ in run.list_pages() if p.startswith("01")))
+            _, notebook, variant = next(p for p in run.list_pages() if p[0] == page)
+            try:
+                params = run.notebook_parameters(
+                    run.load_profile("smoke"), notebook, {**variant, "data_dir": self.data_dir}
+                )
+                self._done[page] = run.execute_notebook(notebook, self.executed, params, progress=False, page=page)
+            except Exception as err:
+                self._done[page] = err
+        done = self._done[page]
+        if isinstance(done, BaseException):
+            raise done
+        return done
+
+    def execute_all(self) -> list[Path]:
+        return [self.execute(page) for page, _, _ in run.list_pages()]
+
+    def cleanup(self) -> None:
+        shutil.rmtree(run.ROOT / self.data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def smoke_book(tmp_path_factory):
+    """One :class:`SmokeBook` for the session (used by test_notebooks.py and test_site.py)."""
+    book = SmokeBook(tmp_path_factory.mktemp("smoke-book"))
+    yield book
+    book.cleanup()

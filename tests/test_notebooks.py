@@ -46,25 +46,11 @@ def check_glue(executed) -> dict[str, dict[str, str]]:
     return values
 
 
-@pytest.fixture(scope="module")
-def smoke_data(tmp_path_factory):
-    """One data folder for every page, as `python -m painlib run` uses one: later chapters read earlier ones'
-    files (chapter 04 reads chapter 01's manifests)."""
-    return tmp_path_factory.mktemp("smoke-data")
-
-
-def _execute(page, notebook, variant, data_dir, out_dir):
-    params = run.notebook_parameters(run.load_profile("smoke"), notebook, {**variant, "data_dir": str(data_dir)})
-    return run.execute_notebook(notebook, out_dir, params, progress=False, page=page)
-
-
 @pytest.mark.notebook
-@pytest.mark.parametrize("page, notebook, variant", [pytest.param(*p, id=p[0]) for p in run.list_pages()])
-def test_page_executes_under_smoke(page, notebook, variant, smoke_data, tmp_path):
-    if page.startswith(("03", "04")) and not (smoke_data / "datasets" / "synthetic" / "pain-db.csv").is_file():
-        first = next(p for p in run.list_pages() if p[0].startswith("01"))
-        _execute(*first, smoke_data, tmp_path / "executed")  # the page reads chapter 01's manifests
-    check_glue(_execute(page, notebook, variant, smoke_data, tmp_path / "executed"))
+@pytest.mark.parametrize("page", [pytest.param(p[0], id=p[0]) for p in run.list_pages()])
+def test_page_executes_under_smoke(page, smoke_book):
+    """Executed through the session's `smoke_book` (conftest.py), whose pages test_site.py then builds and reads."""
+    check_glue(smoke_book.execute(page))
 
 
 @pytest.mark.notebook

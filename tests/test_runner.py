@@ -161,3 +161,19 @@ def test_log_lines_stay_off_the_page_and_warnings_reach_the_terminal(tmp_path, c
     assert "careful" not in outputs and "noted" not in outputs
     assert "noted" in (tmp_path / "out" / "09_logs.log").read_text()
     assert "WARNING painlib.x: careful" in capsys.readouterr().err
+
+
+def test_an_executed_page_shows_one_parameters_cell_with_the_values_used(tmp_path):
+    path = _notebook(
+        tmp_path / "09_p.ipynb", ['seed = 0  # seed = 1 would differ\nname = "a#b"  # a name\nsizes = [1, 2]', "1"]
+    )
+    nb = nbformat.read(path, as_version=4)
+    injected = nbformat.v4.new_code_cell(
+        '# Parameters\nseed = 7\nname = "é"\n', metadata={"tags": ["injected-parameters"]}
+    )
+    nb.cells.insert(1, injected)
+    nbformat.write(nb, path)
+    run.show_parameters_used(path)
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[0].source == 'seed = 7  # seed = 1 would differ\nname = "é"  # a name\nsizes = [1, 2]'
+    assert cells[1].metadata.tags == ["injected-parameters", "remove-cell"]  # myst-nb leaves it off the page
