@@ -224,24 +224,67 @@ def run_scenario(
     interrupted scenario resumes; predictions and learning curves go to ``store/predictions/<key>.csv`` and
     ``store/history/<key>.csv``. ``executor`` (anything with ``submit``) runs the pending runs in parallel.
     """
+    splits = scenario_splits(scenario, train_df, test_df, folds, repeats, seed)
+    return run_splits(
+        splits,
+        scenario=scenario,
+        model_name=model_name,
+        seed=seed,
+        store=store,
+        executor=executor,
+        progress=progress,
+        **fit_kwargs,
+    )
+
+
+def run_splits(
+    splits: list[tuple[int, pd.DataFrame, pd.DataFrame]],
+    *,
+    scenario: str,
+    model_name: str,
+    seed: int = 0,
+    store: str | os.PathLike | None = None,
+    executor=None,
+    progress: bool = True,
+    trainer=None,
+    keep_models: bool = False,
+    **fit_kwargs,
+) -> pd.DataFrame:
+    """The runs of ``splits`` (``[(run, train rows, test rows), …]``) with a result store and an executor:
+    what :func:`run_scenario` does after building its splits, for any protocol (the neonatal chapter's folds).
+
+    ``trainer`` (default :func:`train_predict`) is a module-level function called as
+    ``trainer(model_name, train, test, seed=…, images=…, **fit_kwargs)`` returning what :func:`train_predict`
+    returns; its name and its module's ``TRAINING_VERSION`` are part of every key. With ``keep_models`` the
+    trained network of each run is saved as ``store/models/<key>.keras`` (the trainer returns it as ``model``).
+    """
     from . import models
 
+    trainer = trainer or train_predict
     if model_name not in models.MODELS:
         raise ValueError(f"unknown model {model_name!r}; available: {sorted(models.MODELS)}")
-    params = _bound_fit_params(model_name, fit_kwargs)
-    splits = scenario_splits(scenario, train_df, test_df, folds, repeats, seed)
+    if keep_models and store is None:
+        raise ValueError("keep_models needs a store to keep the models in")
+    params = _bound_fit_params(model_name, fit_kwargs, trainer)
+    version = getattr(inspect.getmodule(trainer), "TRAINING_VERSION", None)
     fixed = {"scenario": scenario, "model": model_name, "model_definition": _model_definition(model_name)}
-    fixed |= {"versions": _library_versions(), "training_version": TRAINING_VERSION, "compute": _compute()}
+    fixed |= {"trainer": f"{trainer.__module__}.{trainer.__qualname__}", "training_version": version}
+    fixed |= {"versions": _library_versions(), "compute": _compute()}
     jobs = []
     for run, tr, te in splits:
         run_seed = seed + run
         key = _hash({**fixed, **params, "run": run, "seed": run_seed, "data": [_fingerprint(tr), _fingerprint(te)]})
         meta = {"key": key, "scenario": scenario, "model": model_name, "run": run, "seed": run_seed}
-        job = {"meta": meta, "params": params, "train": _columns(tr), "test": _columns(te)}
-        jobs.append(job | {"compute": fixed["compute"]})
+        job = {"meta": meta, "params": params, "train": _columns(tr), "test": _columns(te), "trainer": trainer}
+        model_path = str(Path(store) / "models" / f"{key}.keras") if keep_models else None
+        jobs.append(job | {"compute": fixed["compute"], "model_path": model_path})
 
     done = read_store(store)
-    found = {j["meta"]["key"]: done.loc[j["meta"]["key"]].to_dict() for j in jobs if j["meta"]["key"] in done.index}
+    found = {}
+    for j in jobs:
+        key = j["meta"]["key"]
+        if key in done.index and (j["model_path"] is None or Path(j["model_path"]).is_file()):
+            found[key] = done.loc[key].to_dict()
     pending = [j for j in jobs if j["meta"]["key"] not in found]
     if store is not None:
         log.info("%s %s: %d of %d runs from the store", model_name, scenario, len(found), len(jobs))
@@ -270,9 +313,10 @@ def _run_job(job: dict, images: dict | None = None) -> dict:
     keras.config.set_dtype_policy(job["compute"]["dtype_policy"])
     os.environ["PAINLIB_XLA"] = "1" if job["compute"]["xla"] else "0"
     params = job["params"]
-    out = train_predict(
-        job["meta"]["model"], job["train"], job["test"], seed=job["meta"]["seed"], images=images, **params
-    )
+    trainer = job.get("trainer") or train_predict
+    out = trainer(job["meta"]["model"], job["train"], job["test"], seed=job["meta"]["seed"], images=images, **params)
+    if job.get("model_path"):  # written before the run is listed in the store, so a listed run has its model
+        _save_model(out["model"], job["model_path"])
     row = {
         **job["meta"],
         "n_train": len(job["train"]),
@@ -302,16 +346,39 @@ def _execute(jobs: list[dict], executor):
 
 
 def _columns(df: pd.DataFrame) -> pd.DataFrame:
-    """The columns a run needs (path, label, subject), as a compact copy to ship to a worker."""
-    return df[["path", "label", "subject"]].reset_index(drop=True).astype({"subject": str})
+    """The columns a run needs (path, label, subject; dataset and, for augmented sets, original and copy where
+    present), as a compact copy to ship to a worker."""
+    columns = ["path", "label", "subject"] + [c for c in ("dataset", "original", "copy") if c in df.columns]
+    return df[columns].reset_index(drop=True).astype({"subject": str})
 
 
-def _bound_fit_params(model_name: str, fit_kwargs: dict) -> dict:
-    """Every training parameter of :func:`train_predict` with its default filled in (so a changed default is
-    a new key), the model's default input size resolved."""
+def _save_model(model, path: str) -> None:
+    """Save a Keras model atomically: to a temporary name in the same folder, then renamed."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.keras")
+    try:
+        model.save(temp)
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def load_model(store: str | os.PathLike, key: str):
+    """The trained network of run ``key``, saved by :func:`run_splits` with ``keep_models``."""
+    import keras
+
+    from .models.pretrained import CentredBGR  # noqa: F401  (registers the custom layer for deserialisation)
+
+    return keras.models.load_model(Path(store) / "models" / f"{key}.keras")
+
+
+def _bound_fit_params(model_name: str, fit_kwargs: dict, trainer=None) -> dict:
+    """Every training parameter of ``trainer`` (default :func:`train_predict`) with its default filled in (so a
+    changed default is a new key), the model's default input size resolved."""
     from . import models
 
-    sig = inspect.signature(train_predict)
+    sig = inspect.signature(trainer or train_predict)
     allowed = [n for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY and n not in ("seed", "images")]
     unknown = sorted(set(fit_kwargs) - set(allowed))
     if unknown:
@@ -523,14 +590,8 @@ def run_grid(
 ) -> pd.DataFrame:
     """:func:`run_scenario` for each model (its own input size, :func:`input_size`), all runs through one pool
     of ``n_workers`` processes when more than one; the rows of every model, in order (chapter 04)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     test_df = cp_pain if scenario == "cross_dataset" else None
-    pool = None
-    if n_workers > 1:  # "spawn": a worker must not inherit this kernel's TensorFlow state
-        pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
-    try:
+    with worker_pool(n_workers) as pool:
         parts = [
             run_scenario(
                 scenario,
@@ -543,10 +604,25 @@ def run_grid(
             )
             for name in progress_bar(list(model_names), desc=scenario, unit="model")
         ]
-    finally:
-        if pool is not None:
-            pool.shutdown()
     return pd.concat(parts, ignore_index=True)
+
+
+@contextlib.contextmanager
+def worker_pool(n_workers: int):
+    """A pool of ``n_workers`` training processes for :func:`run_splits`'s ``executor``, or ``None`` (run in
+    this process) when ``n_workers`` is 1; shut down on leaving the block."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if n_workers <= 1:
+        yield None
+        return
+    # "spawn": a worker must not inherit this kernel's TensorFlow state
+    pool = ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown()
 
 
 def subject_holdout(df: pd.DataFrame, share: float = 0.2, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:

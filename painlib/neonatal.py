@@ -1,0 +1,368 @@
+"""The neonatal experiments (dissertation, section 3.3): leave-some-subjects-out folds over UNIFESP and iCOPE,
+VGG-Face's two-stage training and the adapted N-CNN's, and the per-fold tables (its Tables 1 and 2).
+
+Every fold holds out about one ``folds``-th of the neonates of *each* dataset, with all their images; the
+augmented copies of an image follow it, and only originals are tested. Each run goes through
+:func:`painlib.training.run_splits`, so it is keyed, kept in the same kind of result store as the adult
+runs (with its trained model), resumable and dispatchable to any executor.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pandas as pd
+
+from .metrics import classification_metrics
+from .session import keyed_rng, quiet_stderr
+
+#: Bump when the training procedure changes in a way that is not visible in its parameters.
+TRAINING_VERSION = 1
+#: Rows of Tables 1 and 2 and the metric of :func:`painlib.metrics.classification_metrics` behind each: the
+#: dissertation's precision, sensitivity ("Sensibility") and F1 are those of the pain class.
+TABLE_METRICS = {
+    "accuracy": "accuracy",
+    "precision": "precision_pain",
+    "sensitivity": "recall_pain",
+    "f1": "f1_pain",
+    "auc": "auc",
+}
+
+
+def _originals(df: pd.DataFrame) -> pd.Series:
+    """True for rows that are not augmented copies."""
+    return df["original"].isna() if "original" in df.columns else pd.Series(True, index=df.index)
+
+
+def leave_subjects_out(df: pd.DataFrame, folds: int = 10, seed: int = 0, by: str = "dataset") -> list[set[str]]:
+    """The test subjects of each fold: the subjects of every ``by`` group (dataset) shuffled with ``seed`` and
+    dealt into ``folds`` near-equal parts, part i of every group going to fold i — so each fold holds out about
+    1/``folds`` of the neonates of each dataset, and every neonate is tested exactly once."""
+    if folds < 2:
+        raise ValueError(f"folds must be at least 2, got {folds}")
+    tests: list[set[str]] = [set() for _ in range(folds)]
+    for group, rows in df.groupby(by, sort=True):
+        subjects = np.array(sorted(rows["subject"].astype(str).unique()))
+        if len(subjects) < folds:
+            raise ValueError(
+                f"{by} {group!r} has {len(subjects)} subject(s), fewer than the {folds} folds: every fold must hold "
+                f"out some of its subjects; use at most {len(subjects)} folds"
+            )
+        shuffled = keyed_rng(seed, "leave-subjects-out", str(group)).permutation(subjects)
+        for i, part in enumerate(np.array_split(shuffled, folds)):
+            tests[i].update(part)
+    return tests
+
+
+def neonatal_splits(
+    originals: pd.DataFrame, copies: pd.DataFrame | None = None, folds: int = 10, seed: int = 0
+) -> list[tuple[int, pd.DataFrame, pd.DataFrame]]:
+    """Runs of the leave-some-subjects-out protocol: ``[(fold, train rows, test rows), …]``.
+
+    Train: the originals of the training neonates and their augmented ``copies`` (rows with an ``original``
+    column naming the original's path). Test: the originals of the held-out neonates only. Raises
+    ``ValueError`` when a copy's original is not among ``originals`` or a subject falls on both sides.
+    """
+    from .training import check_subject_disjoint
+
+    copies = copies if copies is not None else originals.iloc[:0].assign(original=pd.Series(dtype=str))
+    unknown = set(copies["original"]) - set(originals["path"])
+    if unknown:
+        raise ValueError(
+            f"{len(unknown)} augmented copies name an original that is not in the set: {sorted(unknown)[:3]}"
+        )
+    subject_of = dict(zip(originals["path"], originals["subject"].astype(str)))
+    if (copies["subject"].astype(str) != copies["original"].map(subject_of)).any():
+        raise ValueError("an augmented copy carries another subject than its original")
+    runs = []
+    for fold, test_subjects in enumerate(leave_subjects_out(originals, folds, seed)):
+        held_out = originals["subject"].astype(str).isin(test_subjects)
+        train = pd.concat([originals[~held_out], copies[~copies["subject"].astype(str).isin(test_subjects)]])
+        test = originals[held_out]
+        check_subject_disjoint(train, test)
+        runs.append((fold, train, test))
+    return runs
+
+
+def validation_split(train: pd.DataFrame, share: float = 0.1, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out about ``share`` of the training neonates of each dataset (at least one per dataset that has two
+    or more; one neonate overall when no dataset has two) for early stopping: returns (rows to fit, originals to
+    validate on). Copies of a validation
+    neonate are dropped, so nothing of it is fitted."""
+    if not 0 < share < 1:
+        raise ValueError(f"share must lie between 0 and 1, got {share}")
+    held: set[str] = set()
+    groups = train.groupby("dataset", sort=True) if "dataset" in train.columns else [("all", train)]
+    for group, rows in groups:
+        subjects = np.array(sorted(rows["subject"].astype(str).unique()))
+        if len(subjects) >= 2:
+            n = min(len(subjects) - 1, max(1, round(share * len(subjects))))
+            held.update(keyed_rng(seed, "validation", str(group)).permutation(subjects)[:n])
+    everyone = np.array(sorted(train["subject"].astype(str).unique()))
+    if not held and len(everyone) >= 2:  # every dataset has one neonate here: hold out one of them
+        held.add(keyed_rng(seed, "validation").permutation(everyone)[0])
+    if not held:
+        raise ValueError("early stopping needs a validation neonate: the training part has one neonate only")
+    is_held = train["subject"].astype(str).isin(held)
+    return train[~is_held], train[is_held & _originals(train)]
+
+
+def train_predict_neonatal(
+    model_name: str,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    *,
+    input_size_px: int | None = None,
+    max_epochs: int = 100,
+    max_fine_tune_epochs: int = 100,
+    batch_size: int = 16,
+    learning_rate: float = 1e-4,
+    fine_tune_learning_rate: float = 1e-6,
+    patience: int = 0,
+    validation_share: float = 0.1,
+    eager: bool = False,
+    seed: int = 0,
+    images: dict | None = None,
+) -> dict:
+    """Train as the dissertation trains, on ``train`` (originals and copies), and predict ``test``.
+
+    RMSprop on categorical cross-entropy, mini-batches of ``batch_size``; early stopping on the loss of a
+    validation part (:func:`validation_split`) with the best weights kept. ``patience`` 0 means the model's
+    own: VGG-Face 5, N-CNN 10. VGG-Face trains in two stages: its convolutions frozen at ``learning_rate``
+    until the validation loss stops improving (at most ``max_epochs``), then blocks 4–5 too at
+    ``fine_tune_learning_rate`` until it stops again (at most ``max_fine_tune_epochs``; 0 skips the stage).
+    Other models train in one stage of at most ``max_epochs``. Returns what
+    :func:`painlib.training.train_predict` returns (``history`` with a ``stage`` column), plus ``model``.
+    """
+    import keras
+
+    from . import models
+    from .models import neonatal as definitions
+    from .training import _own_keras_seeds, _stack
+
+    two_stage = model_name == "vggface"
+    patience = patience or (definitions.VGGFACE_PATIENCE_EPOCHS if two_stage else definitions.NCNN_PATIENCE_EPOCHS)
+    size = input_size_px or models.MODELS[model_name][1]
+    fit_rows, validation = validation_split(train, validation_share, seed)
+    x_fit, x_val, x_te = (_stack(d["path"], size, images) for d in (fit_rows, validation, test))
+    y_fit, y_val, y_te = (d["label"].to_numpy(int) for d in (fit_rows, validation, test))
+    keras.utils.set_random_seed(seed)
+    histories = []
+    with _own_keras_seeds(seed):
+        net = models.build(model_name, 2, size)
+        t0 = time.perf_counter()
+        if two_stage:
+            # Each stage trains only the layers after a frozen front (the convolutions in stage 1, blocks 1–3 in
+            # stage 2). The front has no dropout and the copies are made offline, so its output for an image
+            # never changes: it is computed once per stage and the rest trains on it — the same training,
+            # several times faster than running the frozen layers every epoch.
+            plan = [
+                (definitions.vggface_stage1, "flatten", learning_rate, max_epochs),
+                (definitions.vggface_stage2, "pool3", fine_tune_learning_rate, max_fine_tune_epochs),
+            ]
+        else:
+            plan = [(None, None, learning_rate, max_epochs)]
+        for number, (prepare, front_end, rate, epochs) in enumerate(plan, start=1):
+            if epochs < 1:
+                continue
+            if prepare is not None:
+                prepare(net)
+            front, back = split_chain(net, front_end) if front_end else (None, net)
+            _compile(back, rate, eager)
+            stop = keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True)
+            with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …")
+                inputs = [x if front is None else front.predict(x, batch_size=64, verbose=0) for x in (x_fit, x_val)]
+                fitted = back.fit(
+                    inputs[0],
+                    y_fit,
+                    validation_data=(inputs[1], y_val),
+                    epochs=epochs,
+                    batch_size=batch_size,
+                    shuffle=True,
+                    callbacks=[stop],
+                    verbose=0,
+                )
+            histories.append(pd.DataFrame(fitted.history).assign(stage=number))
+        seconds = time.perf_counter() - t0
+        with quiet_stderr():
+            prob = net.predict(x_te, batch_size=64, verbose=0)[:, 1]
+    history = pd.concat(histories, ignore_index=True).rename_axis("epoch").reset_index()
+    return {
+        "initialisation": models.initialisation(net),
+        "metrics": classification_metrics(y_te, (prob >= 0.5).astype(int), prob),
+        "prob": prob.astype(float),
+        "history": history.assign(epoch=history["epoch"] + 1),
+        "seconds": seconds,
+        "model": net,
+    }
+
+
+def split_chain(net, layer_name: str):
+    """``(front, back)`` of a model whose layers form one chain: ``front`` maps the input to ``layer_name``'s
+    output, ``back`` applies the layers after it to a new input of that shape. Both share ``net``'s layers, so
+    training ``back`` trains ``net``."""
+    import keras
+
+    names = [layer.name for layer in net.layers]
+    if layer_name not in names:
+        raise ValueError(f"{net.name} has no layer {layer_name!r}")
+    for layer in net.layers[1:]:
+        if len(layer._inbound_nodes[0].input_tensors) != 1:  # node 0: the call that built ``net``
+            raise ValueError(f"{net.name} is not a chain of layers: {layer.name} has several inputs")
+    front = keras.Model(net.input, net.get_layer(layer_name).output, name=f"{net.name}_front")
+    x = start = keras.Input(front.output.shape[1:], name=f"{layer_name}_features")
+    for layer in net.layers[names.index(layer_name) + 1 :]:
+        x = layer(x)
+    return front, keras.Model(start, x, name=f"{net.name}_back")
+
+
+def _compile(net, learning_rate: float, eager: bool) -> None:
+    """RMSprop (ρ 0.9, ε 1e-7, Keras's defaults as the dissertation states them) on cross-entropy."""
+    import keras
+
+    net.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",  # the categorical cross-entropy of integer labels
+        metrics=["accuracy"],
+        jit_compile=False if eager else os.environ.get("PAINLIB_XLA") == "1",
+        run_eagerly=eager,
+    )
+
+
+def run_neonatal(
+    originals: pd.DataFrame,
+    copies: pd.DataFrame | None,
+    model_name: str,
+    *,
+    folds: int = 10,
+    seed: int = 0,
+    store: str | os.PathLike | None = None,
+    executor=None,
+    progress: bool = True,
+    keep_models: bool = True,
+    **fit_kwargs,
+) -> pd.DataFrame:
+    """Every fold of the leave-some-subjects-out protocol for one model: one row per fold (see
+    :func:`painlib.training.run_scenario`), models and predictions kept in ``store``."""
+    from .training import run_splits
+
+    return run_splits(
+        neonatal_splits(originals, copies, folds, seed),
+        scenario="leave_subjects_out",
+        model_name=model_name,
+        seed=seed,
+        store=store,
+        executor=executor,
+        progress=progress,
+        trainer=train_predict_neonatal,
+        keep_models=keep_models and store is not None,
+        **fit_kwargs,
+    )
+
+
+def fold_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Tables 1 and 2's layout for one model's rows of :func:`run_neonatal`: metrics as rows, folds 1…k as
+    columns, then ``mean`` and ``std`` — the population standard deviation (ddof 0), which is how the
+    dissertation's printed averages come out of its per-fold values."""
+    ordered = results.sort_values("run")
+    table = ordered.set_index(ordered["run"].astype(int).add(1).astype(str).rename("fold"))
+    table = table[list(TABLE_METRICS.values())].rename(columns={v: k for k, v in TABLE_METRICS.items()}).T
+    return table.assign(mean=table.mean(axis=1), std=table.std(axis=1, ddof=0))
+
+
+def paper_comparison(results: pd.DataFrame) -> pd.DataFrame:
+    """Per model and metric: this run's mean and standard deviation over folds beside the dissertation's
+    printed average (Tables 1 and 2), as fractions."""
+    from .published import NEONATAL_TABLE_AVERAGES
+
+    rows = []
+    for model, part in results.groupby("model", sort=False):
+        ours = fold_table(part)
+        for metric in TABLE_METRICS:
+            paper = NEONATAL_TABLE_AVERAGES.get(model, {}).get(metric, (np.nan, np.nan))
+            rows.append(
+                {
+                    "model": model,
+                    "metric": metric,
+                    "mean": ours.loc[metric, "mean"],
+                    "std": ours.loc[metric, "std"],
+                    "mean (paper)": paper[0],
+                    "std (paper)": paper[1],
+                }
+            )
+    return pd.DataFrame(rows).set_index(["model", "metric"])
+
+
+def read_neonatal_set(folder: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Chapter 01's neonatal set (``neonatal.csv`` in ``folder``) and, per source (UNIFESP, iCOPE), how many of
+    its images the face detector searched, found a face in and kept (from ``excluded.csv``; see
+    :func:`painlib.faces.exclusion_table`). A missing file is named with the command that makes it."""
+    from pathlib import Path
+
+    from .faces import exclusion_table
+    from .manifest import read_manifest
+
+    folder = Path(folder)
+    missing = [name for name in ("neonatal.csv", "excluded.csv") if not (folder / name).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{missing} not found in {folder}: chapter 01 writes them (python -m painlib run --only 01 --no-build)"
+        )
+    kept = read_manifest(folder / "neonatal.csv")
+    excluded = pd.read_csv(folder / "excluded.csv", dtype={"subject": str})
+    excluded = excluded[excluded["dataset"].isin(set(kept["dataset"]))]
+    return kept, exclusion_table(pd.concat([kept, excluded], ignore_index=True), excluded)
+
+
+def fold_composition(originals: pd.DataFrame, folds: int = 10, seed: int = 0) -> pd.DataFrame:
+    """Per fold: the neonates and original images held out from each dataset (the protocol's 10 % of the
+    neonates of each dataset when ``folds`` is 10)."""
+    rows = []
+    for fold, test_subjects in enumerate(leave_subjects_out(originals, folds, seed), start=1):
+        test = originals[originals["subject"].astype(str).isin(test_subjects)]
+        for dataset, part in test.groupby("dataset"):
+            rows.append(
+                {
+                    "fold": fold,
+                    "dataset": dataset,
+                    "neonates": part["subject"].nunique(),
+                    "images": len(part),
+                    "pain": int(part["label"].sum()),
+                }
+            )
+    table = pd.DataFrame(rows).pivot(index="fold", columns="dataset", values=["neonates", "images", "pain"])
+    return table.swaplevel(axis=1).sort_index(axis=1)
+
+
+def protocol_settings(models: dict[str, dict], *, folds: int, copies: int, batch_size: int) -> pd.DataFrame:
+    """One row per model: what this run trains (input side, epochs per stage, patience, initialisation, folds,
+    copies per original, batch) beside the dissertation's. ``models``: name → dict(input_size_px, max_epochs,
+    max_fine_tune_epochs)."""
+    from . import models as zoo
+    from .models import neonatal as definitions
+    from .published import NEONATAL_PROTOCOL
+
+    rows = []
+    for name, fit in models.items():
+        two_stage = name == "vggface"
+        rows.append(
+            {
+                "model": name,
+                "input px": fit["input_size_px"],
+                "input px (paper)": zoo.MODELS[name][1],
+                "initialisation": zoo.expected_initialisation(name),
+                "initialisation (paper)": zoo.SPECS[name].pretrained or "random",
+                "max epochs, stage 1": fit["max_epochs"],
+                "max epochs, fine-tuning": fit.get("max_fine_tune_epochs", 0) if two_stage else "—",
+                "patience": definitions.VGGFACE_PATIENCE_EPOCHS if two_stage else definitions.NCNN_PATIENCE_EPOCHS,
+                "folds": folds,
+                "folds (paper)": NEONATAL_PROTOCOL["folds"],
+                "copies": copies,
+                "copies (paper)": NEONATAL_PROTOCOL["copies"],
+                "batch": batch_size,
+                "batch (paper)": NEONATAL_PROTOCOL["batch_size"],
+            }
+        )
+    return pd.DataFrame(rows).set_index("model")
