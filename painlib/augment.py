@@ -15,6 +15,7 @@ detector, with one JSON record per original written last: an interrupted run res
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -112,7 +113,7 @@ def _detects_face(image: np.ndarray, min_confidence: float) -> bool:
     return len(detect_faces(image, min_confidence)) > 0
 
 
-def _folder_key(ranges: Ranges, copies: int, seed: int, min_confidence: float) -> str:
+def _folder_key(*, ranges: Ranges, copies: int, seed: int, min_confidence: float) -> str:
     from .faces import PIPELINE_VERSION, _dist_version
 
     spec = {
@@ -146,22 +147,14 @@ def variants(
         yield copy, bool(detect(copy))
 
 
-def augment_one(
-    path: str | os.PathLike,
-    folder: str | os.PathLike,
-    copies: int = 20,
-    *,
-    ranges: Ranges = Ranges(),
-    seed: int = 0,
-    min_confidence: float = 0.9,
-    detect=None,
-) -> dict:
+def augment_one(path: str | os.PathLike, folder: str | os.PathLike, copies: int = 20, **options) -> dict:
     """Make ``copies`` variants of the image at ``path`` and keep those in which a face is found.
 
     Returns ``{"kept": [file, …], "rejected": n}``; kept files lie in ``folder``, named by the original's
     content digest and the copy's number. The random draws depend on ``seed`` and the content only. A record
-    ``<digest>.json`` is written last; when it exists and its files do, nothing is recomputed. ``detect``
-    (image → bool) replaces the MTCNN check, for tests.
+    ``<digest>.json`` is written last; when it exists and its files do, nothing is recomputed. ``options``:
+    ``ranges``, ``seed``, ``min_confidence`` and ``detect`` (image → bool, replacing the MTCNN check), as for
+    :func:`variants`.
     """
     folder = Path(folder)
     digest = file_digest(path)
@@ -171,9 +164,7 @@ def augment_one(
         if all((folder / f).is_file() for f in record["kept"]):
             return record
     kept, rejected = [], 0
-    for k, (copy, found) in enumerate(
-        variants(path, copies, ranges=ranges, seed=seed, min_confidence=min_confidence, detect=detect)
-    ):
+    for k, (copy, found) in enumerate(variants(path, copies, **options)):
         if found:
             name = f"{digest}_{k:02d}.png"
             write_png(folder / name, copy)
@@ -186,33 +177,27 @@ def augment_one(
 
 
 def augment_manifest(
-    originals: pd.DataFrame,
-    folder: str | os.PathLike,
-    copies: int = 20,
-    *,
-    ranges: Ranges = Ranges(),
-    seed: int = 0,
-    min_confidence: float = 0.9,
-    detect=None,
-    progress: bool = True,
+    originals: pd.DataFrame, folder: str | os.PathLike, copies: int = 20, *, progress: bool = True, **options
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Augment every image of ``originals`` (a manifest) with :func:`augment_one`.
 
     Returns ``(copies, per_original)``: the kept copies as manifest rows — the original's columns, ``path``
     replaced, ``original`` holding the original's path and ``copy`` the copy's number (1…) — and one row per
     original with ``made``, ``kept`` and ``rejected``. Copies live in ``folder/<key>``, the key made of the
-    ranges, ``copies``, ``seed`` and the detector, so other settings never mix.
+    ranges, ``copies``, ``seed``, ``min_confidence`` and the detector, so other settings never mix. ``options``:
+    as for :func:`variants`.
     """
     if copies < 0:
         raise ValueError(f"copies must be 0 or more, got {copies}")
-    out = Path(folder) / _folder_key(ranges, copies, seed, min_confidence)
+    bound = inspect.signature(variants).bind(None, **options)
+    bound.apply_defaults()  # the key holds every setting, defaults included
+    settings = {k: bound.arguments[k] for k in ("ranges", "seed", "min_confidence")}
+    out = Path(folder) / _folder_key(copies=copies, **settings)
     rows, counts = [], []
     rows_in = originals.itertuples(index=False)
     for row in progress_bar(rows_in, total=len(originals), desc="augment", unit="image", enabled=progress):
         original = row._asdict()
-        record = augment_one(
-            row.path, out, copies, ranges=ranges, seed=seed, min_confidence=min_confidence, detect=detect
-        )
+        record = augment_one(row.path, out, copies, **options)
         for name in record["kept"]:
             number = int(Path(name).stem.rsplit("_", 1)[1]) + 1
             rows.append({**original, "path": str(out / name), "original": row.path, "copy": number})
