@@ -305,7 +305,7 @@ def execute_notebook(
     os.environ["PAINLIB_LOG_FILE"] = str(log_file)  # painlib's log lines go here, not onto the page
     try:
         pm.execute_notebook(
-            str(notebook),
+            with_provenance(notebook, time.time()),
             str(partial),
             parameters=parameters,
             cwd=str(ROOT),
@@ -329,6 +329,33 @@ def execute_notebook(
     show_parameters_used(partial)
     partial.replace(output)  # the executed copy appears only once complete
     return output
+
+
+def with_provenance(notebook: Path, started: float):
+    """The notebook with two cells appended: a heading and a cell (its code hidden on the page) that shows
+    :func:`painlib.provenance.provenance` for the page's parameters, ``started`` being when execution began."""
+    import ast
+
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    declared = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    names = []
+    if declared is not None:
+        for node in ast.parse(declared.source).body:
+            if isinstance(node, ast.Assign):
+                names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    heading = nbformat.v4.new_markdown_cell(
+        "## Provenance\n\nHow this page was made: the code, the settings, the software, the machine and the data."
+    )
+    values = "{name: globals()[name] for name in " + repr(names) + "}"
+    cell = nbformat.v4.new_code_cell(
+        f"from painlib.provenance import provenance\n\nprovenance({values}, started={started!r})"
+    )
+    cell.metadata["tags"] = ["remove-input"]
+    heading.id, cell.id = "provenance-heading", "provenance"
+    nb.cells += [heading, cell]
+    return nb
 
 
 def show_parameters_used(executed: Path) -> None:

@@ -177,3 +177,26 @@ def test_an_executed_page_shows_one_parameters_cell_with_the_values_used(tmp_pat
     cells = nbformat.read(path, as_version=4).cells
     assert cells[0].source == 'seed = 7  # seed = 1 would differ\nname = "é"  # a name\nsizes = [1, 2]'
     assert cells[1].metadata.tags == ["injected-parameters", "remove-cell"]  # myst-nb leaves it off the page
+
+
+def test_an_executed_page_ends_with_its_provenance(tmp_path):
+    nb = _notebook(tmp_path / "10_prov.ipynb", ['profile = "cpu"\nseed = 0\ndata_root = ""', "x = 1"])
+    out = run.execute_notebook(nb, tmp_path / "out", {"seed": 3}, progress=False)
+    cells = nbformat.read(out, as_version=4).cells
+    assert cells[-2].source.startswith("## Provenance") and "remove-input" in cells[-1].metadata["tags"]
+    table = cells[-1].outputs[0]["data"]["text/html"]
+    for item in ("git commit", "profile", "packages", "compute", "wall time"):
+        assert item in table
+    assert "seed = 3" in table and "synthetic faces (generator version" in table
+    assert str(run.ROOT) not in table  # no path of the build machine
+
+
+def test_provenance_names_the_commit_and_the_data():
+    from painlib import provenance
+
+    commit = provenance.git_commit()
+    assert commit.startswith("unknown") or len(commit.split()[0]) == 12
+    assert provenance.git_commit("/") == "unknown (not a git checkout)"
+    assert provenance.data_source({"data_root": "/somewhere", "seed": 1}) == "real data (data_root was set)"
+    assert "seed 4" in provenance.data_source({"data_root": "", "seed": 4})
+    assert provenance.compute()  # whatever this process has
