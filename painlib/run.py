@@ -298,11 +298,12 @@ def execute_notebook(
     partial = out_dir / f".{page}.running.ipynb"
     # Progress bars belong in the terminal (the runner shows one per notebook), not in the published pages;
     # the kernel inherits this environment (see painlib.progress).
-    previous = {k: os.environ.get(k) for k in ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE")}
+    previous = {k: os.environ.get(k) for k in ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE", "PAINLIB_EXECUTED_DIR")}
     log_file = out_dir / f"{page}.log"
     log_file.unlink(missing_ok=True)
     os.environ["PAINLIB_PROGRESS"] = "0"
     os.environ["PAINLIB_LOG_FILE"] = str(log_file)  # painlib's log lines go here, not onto the page
+    os.environ["PAINLIB_EXECUTED_DIR"] = str(out_dir)  # where a page finds the pages executed before it
     try:
         pm.execute_notebook(
             with_provenance(notebook, time.time()),

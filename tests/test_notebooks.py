@@ -82,3 +82,16 @@ def test_reliability_chapter_runs_on_a_ratings_csv(tmp_path):
     params = run.notebook_parameters(run.load_profile("smoke"), notebook, overrides)
     out = run.execute_notebook(notebook, tmp_path / "executed", params, progress=False)
     assert "54 item sheets from 3 raters: real ratings" in out.read_text()
+
+
+@pytest.mark.notebook
+def test_the_reproduces_page_finds_every_value_the_chapters_glue(smoke_book):
+    """Every number 'What this book reproduces' sets beside a paper's is glued by its chapter, and every page
+    it names exists."""
+    from painlib import reproduces
+
+    smoke_book.execute_all()
+    values = reproduces.side_by_side(smoke_book.executed)
+    assert values["this build"].notna().all(), values[values["this build"].isna()]
+    assert {item.page for item in reproduces.ITEMS if item.page} <= {page for page, _, _ in run.list_pages()}
+    assert reproduces.coverage(smoke_book.executed)["executed here"].dropna().all()

@@ -1,0 +1,167 @@
+"""Which table and figure of the two studies each chapter reproduces, with the paper's value beside this build's
+where both exist (the page "What this book reproduces").
+
+The paper's values come from :mod:`painlib.published`; this build's are the numbers the chapters glued into
+their executed pages, read back from those notebooks — nothing here is typed twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import published
+
+CP = "CP paper"
+NEONATAL = "neonatal dissertation"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One number the paper states and a chapter computes: ``glue`` is the name it is glued under on the
+    item's page; ``paper`` the value from :mod:`painlib.published`."""
+
+    quantity: str
+    paper: float
+    glue: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """A table or figure of a paper and the page that reproduces it (None: not yet; ``note`` says why)."""
+
+    paper: str
+    item: str
+    what: str
+    page: str | None
+    note: str = ""
+    values: tuple[Value, ...] = field(default_factory=tuple)
+
+
+def _neonatal_values(model: str) -> tuple[Value, ...]:
+    averages = published.NEONATAL_TABLE_AVERAGES[model]
+    return tuple(Value(f"mean {m}", averages[m][0], f"ours_{model}_{m}") for m in ("accuracy", "f1", "auc"))
+
+
+_LATER = "the explanation chapters (LIME, Grad-CAM, Integrated Gradients) come next"
+
+#: Every table and figure of the two studies' methods and results, in the papers' order.
+ITEMS: tuple[Item, ...] = (
+    Item(
+        CP, "Table 1", "clinical characteristics of the 53 participants with CP", None, "clinical records, not images"
+    ),
+    Item(
+        CP,
+        "Table 2",
+        "PAIN-DB: users, images, levels and resolution per source",
+        "01_dataset_construction",
+        values=(Value("CP-PAIN images (text)", published.CP_PAIN_IMAGES, "cp_images"),),
+    ),
+    Item(CP, "Figure 1", "pain and no-pain images of the four datasets", "00_synthetic_faces"),
+    Item(CP, "Figure 2", "faces after cropping and background removal", "01_dataset_construction"),
+    Item(CP, "Table 3", "the ten network architectures and their parameters", "03_models_and_learning_rate"),
+    Item(CP, "Figure 3", "LIME's explanation process", None, _LATER),
+    Item(
+        CP,
+        "Table 4",
+        "ICC(2,k) of the three scales, overall and per source of pain; consensus labels",
+        "02_rater_reliability",
+        values=tuple(
+            Value(f"ICC(2,k) {scale}, all videos", published.CP_ICC2K.loc["all", scale], f"icc_{scale}")
+            for scale in ("wong_baker", "ncapc", "facs")
+        ),
+    ),
+    Item(CP, "Figure 4", "accuracy and F1 per network, three scenarios", "04_training_scenario_image_wise"),
+    Item(CP, "Figure 5", "precision and recall per class on CP-PAIN", "04_training_scenario_cross_dataset"),
+    Item(CP, "Figure 6", "LIME heatmaps per model, class and dataset", None, _LATER),
+    Item(CP, "Figures 7–10", "InceptionV3's correct and incorrect predictions", None, _LATER),
+    Item(NEONATAL, "Section 3.1", "UNIFESP and iCOPE: neonates and images per class", "01_dataset_construction"),
+    Item(NEONATAL, "Figure 8", "augmented copies of an image", "05_neonatal_models"),
+    Item(NEONATAL, "Appendices A–B", "VGG-Face and adapted N-CNN layer by layer", "03_models_and_learning_rate"),
+    Item(
+        NEONATAL,
+        "Table 1",
+        "VGG-Face per leave-some-subjects-out fold",
+        "05_neonatal_models",
+        values=_neonatal_values("vggface"),
+    ),
+    Item(NEONATAL, "Table 2", "adapted N-CNN per fold", "05_neonatal_models", values=_neonatal_values("ncnn")),
+    Item(NEONATAL, "Figures 14–15", "Grad-CAM at several depths of both networks", None, _LATER),
+    Item(NEONATAL, "Figure 16", "Grad-CAM and Integrated Gradients beside eye-tracking heatmaps", None, _LATER),
+    Item(NEONATAL, "Tables 3–5, Figure 17", "similarity of human and machine attention", None, _LATER),
+)
+
+
+def executed_dir() -> Path:
+    """Where the executed pages are: the runner's output folder while it executes (``PAINLIB_EXECUTED_DIR``),
+    else ``book/executed``."""
+    return Path(os.environ.get("PAINLIB_EXECUTED_DIR", "book/executed"))
+
+
+def read_glue(notebook: str | os.PathLike) -> dict[str, str]:
+    """The values an executed notebook glued (name → their plain-text form); empty if it does not exist."""
+    path = Path(notebook)
+    if not path.is_file():
+        return {}
+    found = {}
+    for cell in json.loads(path.read_text())["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            if name and text is not None:
+                found[name] = "".join(text) if isinstance(text, list) else text
+    return found
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return np.nan
+
+
+def coverage(folder: str | os.PathLike | None = None) -> pd.DataFrame:
+    """One row per table or figure: paper, item, what it shows, the chapter page that reproduces it (or "not
+    yet") and whether that page was executed in ``folder`` (default :func:`executed_dir`)."""
+    folder = Path(folder or executed_dir())
+    rows = []
+    for item in ITEMS:
+        executed = item.page is not None and (folder / f"{item.page}.ipynb").is_file()
+        rows.append(
+            {
+                "paper": item.paper,
+                "item": item.item,
+                "what": item.what,
+                "page": item.page or f"not yet: {item.note}",
+                "executed here": executed if item.page else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def side_by_side(folder: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Every value both a paper states and a chapter computes: paper, item, quantity, the paper's value, this
+    build's (NaN where its page was not executed) and the page."""
+    folder = Path(folder or executed_dir())
+    rows = []
+    glued: dict[str, dict[str, str]] = {}
+    for item in ITEMS:
+        for value in item.values:
+            if item.page not in glued:
+                glued[item.page] = read_glue(folder / f"{item.page}.ipynb")
+            rows.append(
+                {
+                    "paper": item.paper,
+                    "item": item.item,
+                    "quantity": value.quantity,
+                    "paper's value": float(value.paper),
+                    "this build": _number(glued[item.page].get(value.glue)),
+                    "page": item.page,
+                }
+            )
+    return pd.DataFrame(rows)
