@@ -269,3 +269,13 @@ def test_both_networks_train_resume_and_keep_their_models(tiny_neonates, tmp_pat
     fresh = neonatal.run_neonatal(originals, copies, "ncnn", input_size_px=30, **{**kw, "store": None})
     columns = ["key", "run", "accuracy", "auc", "f1"]
     pd.testing.assert_frame_equal(fresh[columns], again[columns])
+
+
+def test_a_process_pool_gives_the_same_rows_and_keeps_the_models(tiny_neonates, tmp_path):
+    kw = dict(folds=2, seed=2, progress=False, max_epochs=1, input_size_px=24)
+    here = neonatal.run_neonatal(tiny_neonates, None, "ncnn", **kw)
+    with training.worker_pool(2) as pool:
+        there = neonatal.run_neonatal(tiny_neonates, None, "ncnn", store=tmp_path, executor=pool, **kw)
+    columns = ["key", "run", "accuracy", "auc", "f1"]
+    pd.testing.assert_frame_equal(here[columns], there[columns])
+    assert all((tmp_path / "models" / f"{key}.keras").is_file() for key in there["key"])
