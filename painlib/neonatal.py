@@ -140,17 +140,17 @@ def train_predict_neonatal(
 
     from . import models
     from .models import neonatal as definitions
-    from .training import _own_keras_seeds, _stack
+    from .training import own_keras_seeds, stack_images
 
     two_stage = model_name == "vggface"
     patience = patience or (definitions.VGGFACE_PATIENCE_EPOCHS if two_stage else definitions.NCNN_PATIENCE_EPOCHS)
     size = input_size_px or models.MODELS[model_name][1]
     fit_rows, validation = validation_split(train, validation_share, seed)
-    x_fit, x_val, x_te = (_stack(d["path"], size, images) for d in (fit_rows, validation, test))
+    x_fit, x_val, x_te = (stack_images(d["path"], size, images) for d in (fit_rows, validation, test))
     y_fit, y_val, y_te = (d["label"].to_numpy(int) for d in (fit_rows, validation, test))
     keras.utils.set_random_seed(seed)
     histories = []
-    with _own_keras_seeds(seed):
+    with own_keras_seeds(seed):
         net = models.build(model_name, 2, size)
         t0 = time.perf_counter()
         if two_stage:

@@ -85,26 +85,18 @@ def au_sweep_figure(images: np.ndarray, levels=range(6)):
 
 
 def _chance_line(ax, level: float = 0.5) -> None:
-    """A dashed chance line labelled just outside the right edge of the axes, where no bar can hide it."""
-    ax.axhline(level, ls="--", color="grey", lw=1)
-    ax.annotate(
-        "chance",
-        xy=(1.0, level),
-        xycoords=("axes fraction", "data"),
-        xytext=(3, 0),
-        textcoords="offset points",
-        ha="left",
-        va="center",
-        color="grey",
-        fontsize=8,
-    )
+    """A dashed chance line labelled "chance" for the axes' legend: a label drawn beside the line can be hidden by
+    bars or fall outside the saved figure, a legend entry cannot (chapters 00 and 04)."""
+    ax.axhline(level, ls="--", color="grey", lw=1.2, label="chance", zorder=0.9)
 
 
 def scenario_bars(
     results: pd.DataFrame, metric: str = "accuracy", reference: dict | None = None, title: str | None = None
 ):
-    """Bars of ``metric`` per scenario (mean ± sd over runs), with a chance line and optional reference values."""
-    fig, ax = plt.subplots(figsize=(6, 3.2))
+    """Bars of ``metric`` per scenario (mean ± sd over runs, runs as dots), with a chance line and optional
+    reference values (scenario → value, e.g. the paper's best model), both named in a legend beside the axes.
+    Used by chapter 00."""
+    fig, ax = plt.subplots(figsize=(7, 3.2))
     order = list(dict.fromkeys(results["scenario"]))
     sns.barplot(results, x="scenario", y=metric, order=order, errorbar="sd", ax=ax, color="C0", alpha=0.85)
     sns.stripplot(results, x="scenario", y=metric, order=order, ax=ax, color="k", size=4)
@@ -114,7 +106,7 @@ def scenario_bars(
             if sc in reference:
                 ax.plot([i - 0.4, i + 0.4], [reference[sc]] * 2, color="C3", lw=2)
         ax.plot([], [], color="C3", lw=2, label="paper (best model)")
-        ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
     ax.set_ylim(0, 1)
     ax.set_xlabel("")
     ax.set_title(title or metric)
@@ -253,7 +245,8 @@ def icc_forest(
 
 
 def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = None, hue: str | None = "stimulus"):
-    """Bland–Altman plot per scale for two raters (:func:`pingouin.plot_blandaltman`), points coloured by ``hue``.
+    """Bland–Altman plot per scale for two raters (:func:`pingouin.plot_blandaltman`), points coloured by ``hue``,
+    whose legend runs below the panels in type as large as the axes' labels (chapter 02).
 
     ``scores`` is the long output of :func:`painlib.reliability.score_ratings`.
     """
@@ -261,28 +254,28 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
 
     raters = raters or tuple(sorted(scores["rater"].unique())[:2])
     scales = list(dict.fromkeys(scores["scale"]))
-    fig, axes = plt.subplots(1, len(scales), figsize=(4.2 * len(scales), 3.6))
-    for ax, scale in zip(np.atleast_1d(axes), scales):
+    fig, axes = plt.subplots(1, len(scales), figsize=(3.7 * len(scales), 3.6), squeeze=False)
+    for ax, scale in zip(axes.flat, scales):
         wide = scores[scores["scale"] == scale].pivot(index="target", columns="rater", values="score")
         extra = scores[(scores["scale"] == scale) & (scores["rater"] == raters[0])].set_index("target")
         pingouin.plot_blandaltman(wide[raters[0]], wide[raters[1]], ax=ax, alpha=0)  # lines and annotations
         jitter = np.random.default_rng(0).uniform(-0.15, 0.15, (2, len(wide)))  # whole-number scores overlap
         mean = (wide[raters[0]] + wide[raters[1]]) / 2 + jitter[0]
         diff = wide[raters[0]] - wide[raters[1]] + jitter[1]
-        sns.scatterplot(
-            x=mean,
-            y=diff,
-            hue=extra[hue].reindex(wide.index) if hue else None,
-            ax=ax,
-            s=18,
-            legend=ax is np.atleast_1d(axes)[-1],
-        )
+        groups = extra[hue].reindex(wide.index) if hue else None
+        sns.scatterplot(x=mean, y=diff, hue=groups, hue_order=sorted(groups.unique()) if hue else None, ax=ax, s=22)
         if ax.get_legend() is not None:
-            sns.move_legend(ax, "upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, title=hue)
+            handles, labels = ax.get_legend_handles_labels()
+            ax.get_legend().remove()
         ax.set_title(SCALE_NAMES.get(scale, scale))
         ax.set_xlabel(f"mean of {raters[0]} and {raters[1]}")
         ax.set_ylabel(f"{raters[0]} − {raters[1]}")
-    fig.tight_layout()
+    if hue:  # one legend for all panels, below them: the same colours in each
+        title = {"stimulus": "source of pain"}.get(hue, hue)
+        fig.legend(handles, labels, title=title, loc="lower center", ncol=len(labels), frameon=False, markerscale=1.5)
+        fig.tight_layout(rect=(0, 0.1, 1, 1))
+    else:
+        fig.tight_layout()
     return fig
 
 

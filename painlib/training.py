@@ -120,10 +120,10 @@ def train_predict(
     from . import models
 
     size = input_size_px or models.MODELS[model_name][1]
-    x_tr, x_te = (_stack(d["path"], size, images) for d in (train, test))
+    x_tr, x_te = (stack_images(d["path"], size, images) for d in (train, test))
     y_tr, y_te = train["label"].to_numpy(int), test["label"].to_numpy(int)
     keras.utils.set_random_seed(seed)
-    with _own_keras_seeds(seed):
+    with own_keras_seeds(seed):
         net = models.build(model_name, 2, size)
         if augment:
             inputs = keras.Input(net.input_shape[1:])
@@ -144,7 +144,7 @@ def train_predict(
 
 
 @contextlib.contextmanager
-def _own_keras_seeds(seed: int):
+def own_keras_seeds(seed: int):
     """Give Keras a private random stream for the seeds of layers built without one (initialisers, dropout).
 
     Keras draws those from Python's global ``random`` module, which other threads of the same process may draw
@@ -168,7 +168,9 @@ def _preload(paths, size_px: int) -> dict[str, np.ndarray]:
     return dict(zip(unique, arr))
 
 
-def _stack(paths, size: int, images: dict | None) -> np.ndarray:
+def stack_images(paths, size: int, images: dict | None) -> np.ndarray:
+    """(N, size, size, 3) uint8 images of ``paths``: from ``images`` (path → array, read once for all runs by the
+    caller) when given, else read from disk and resized."""
     if images is None:
         return load_images(list(paths), size)
     return np.stack([images[p] for p in paths])
