@@ -87,7 +87,7 @@ def au_sweep_figure(images: np.ndarray, levels=range(6)):
 def _chance_line(ax, level: float = 0.5) -> None:
     """A dashed chance line labelled "chance" for the axes' legend: a label drawn beside the line can be hidden by
     bars or fall outside the saved figure, a legend entry cannot (chapters 00 and 04)."""
-    ax.axhline(level, ls="--", color="grey", lw=1.2, label="chance", zorder=0.9)
+    ax.axhline(level, ls="--", color="grey", lw=1.2, label="chance")
 
 
 def scenario_bars(
@@ -106,7 +106,7 @@ def scenario_bars(
             if sc in reference:
                 ax.plot([i - 0.4, i + 0.4], [reference[sc]] * 2, color="C3", lw=2)
         ax.plot([], [], color="C3", lw=2, label="paper (best model)")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, frameon=False)
     ax.set_ylim(0, 1)
     ax.set_xlabel("")
     ax.set_title(title or metric)
@@ -255,6 +255,7 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
     raters = raters or tuple(sorted(scores["rater"].unique())[:2])
     scales = list(dict.fromkeys(scores["scale"]))
     fig, axes = plt.subplots(1, len(scales), figsize=(3.7 * len(scales), 3.6), squeeze=False)
+    handles, labels = [], []
     for ax, scale in zip(axes.flat, scales):
         wide = scores[scores["scale"] == scale].pivot(index="target", columns="rater", values="score")
         extra = scores[(scores["scale"] == scale) & (scores["rater"] == raters[0])].set_index("target")
@@ -270,10 +271,20 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
         ax.set_title(SCALE_NAMES.get(scale, scale))
         ax.set_xlabel(f"mean of {raters[0]} and {raters[1]}")
         ax.set_ylabel(f"{raters[0]} − {raters[1]}")
-    if hue:  # one legend for all panels, below them: the same colours in each
+    if handles:  # one legend for all panels, below them: the same colours in each
         title = {"stimulus": "source of pain"}.get(hue, hue)
-        fig.legend(handles, labels, title=title, loc="lower center", ncol=len(labels), frameon=False, markerscale=1.5)
-        fig.tight_layout(rect=(0, 0.1, 1, 1))
+        fig.legend(
+            handles,
+            labels,
+            title=title,
+            loc="lower center",
+            ncol=len(labels),
+            frameon=False,
+            markerscale=1.6,
+            fontsize=11,
+            title_fontsize=11,
+        )
+        fig.tight_layout(rect=(0, 0.17, 1, 1))
     else:
         fig.tight_layout()
     return fig

@@ -39,9 +39,8 @@ class SmokeBook:
                 self.execute(next(p for p, _, _ in run.list_pages() if p.startswith("01")))
             _, notebook, variant = next(p for p in run.list_pages() if p[0] == page)
             try:
-                params = run.notebook_parameters(
-                    run.load_profile("smoke"), notebook, {**variant, "data_dir": self.data_dir}
-                )
+                shared = {"data_dir": self.data_dir} if "data_dir" in run.declared_parameters(notebook) else {}
+                params = run.notebook_parameters(run.load_profile("smoke"), notebook, {**variant, **shared})
                 self._done[page] = run.execute_notebook(notebook, self.executed, params, progress=False, page=page)
             except Exception as err:
                 self._done[page] = err

@@ -214,6 +214,27 @@ def test_mathematics_renders_without_the_network(site, rendered):
         assert mathjax and not any(urlsplit(u).scheme for u in mathjax), f"{_where(site, page)}: MathJax from {mathjax}"
 
 
+def test_figures_and_exercises_numbered_in_their_chapter_with_captions_and_alt_text(site):
+    """Chapter NN's figures and exercises are numbered NN.1, NN.2, … (book/_ext/chapter_numbers.py; chapter 04's
+    three pages each from 4.1); every figure has a caption, every image alt text that says what it shows."""
+    problems, exercises = [], 0
+    for page in sorted((site / "book" / "executed").glob("[0-9][0-9]_*.html")):
+        html, chapter = page.read_text(encoding="utf-8"), int(page.name[:2])
+        for kind, number in re.findall(r'caption-number">(Fig\.|Exercise) ([\d.]+)\s*<', html):
+            exercises += kind == "Exercise"
+            if not number.startswith(f"{chapter}."):
+                problems.append(f"{page.name}: {kind} {number} in chapter {chapter:02d}")
+        for figure in re.findall(r"<figure\b.*?</figure>", html, flags=re.S):
+            if "<figcaption>" not in figure:
+                problems.append(f"{page.name}: a figure without a caption")
+        for img in re.findall(r"<img\b[^>]*>", html):
+            alt = re.search(r'\balt="([^"]*)"', img)
+            if not alt or len(alt.group(1).split()) < 4 or re.search(r"\.(png|jpe?g|svg)\b", alt.group(1)):
+                problems.append(f"{page.name}: image without alt text that says what it shows: {img[:160]}")
+    assert exercises, "no numbered exercise on any chapter page: the check would prove nothing"
+    assert not problems, "\n".join(problems)
+
+
 def test_screenshots_of_the_home_page_and_a_chapter(site, rendered, tmp_path):
     """Kept in _build/screenshots/ for a person to look at (the checks above do not read them)."""
     chapter = min(p for p, dom in rendered.items() if p.parent.name == "executed" and dom.math)
