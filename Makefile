@@ -22,8 +22,8 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check painlib tests benchmarks notebooks
-	$(VENV)/bin/ruff format --check painlib tests benchmarks notebooks
+	$(VENV)/bin/ruff check painlib tests benchmarks notebooks book/_ext
+	$(VENV)/bin/ruff format --check painlib tests benchmarks notebooks book/_ext
 
 # Refresh the exact versions after changing dependency ranges in pyproject.toml.
 lock: $(STAMP)

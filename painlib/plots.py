@@ -226,12 +226,13 @@ def icc_forest(
     for ax, scale in zip(np.atleast_1d(axes), scales):
         rows = summary[summary["scale"] == scale].set_index(by).reindex(groups)
         y = np.arange(len(groups))
-        err = np.vstack([rows["ICC"] - rows["ci_low"], rows["ci_high"] - rows["ICC"]]).clip(0)
+        low = rows["ci_low"].clip(lower=-1.0)  # an unbounded (−∞) lower bound is drawn to −1
+        err = np.vstack([rows["ICC"] - low, rows["ci_high"] - rows["ICC"]]).clip(0)
         ax.errorbar(rows["ICC"], y, xerr=err, fmt="o", color="C0", capsize=3, label="synthetic raters (ours)")
         if paper is not None and scale in paper:
             ref = paper[scale].reindex(groups)
             ax.plot(ref, y, "D", mfc="none", color="C3", ms=7, label="paper (real raters)")
-        ax.set_xlim(min(0.0, float(rows["ci_low"].min()) - 0.05), 1.0)
+        ax.set_xlim(min(0.0, float(low.min()) - 0.05), 1.0)
         _icc_bands(ax, horizontal=False)
         ax.set_yticks(y, groups)
         ax.invert_yaxis()

@@ -406,10 +406,20 @@ def _icc_confidence_intervals(
             "ICC2": (low2, high2),
             "ICC3": single(f3_low, f3_high),
             "ICC1k": average(f1_low, f1_high),
-            "ICC2k": (k * low2 / (1 + (k - 1) * low2), k * high2 / (1 + (k - 1) * high2)),
+            "ICC2k": (_spearman_brown(low2, k), _spearman_brown(high2, k)),
             "ICC3k": average(f3_low, f3_high),
         }
     return {form: (float(low), float(high)) for form, (low, high) in intervals.items()}
+
+
+def _spearman_brown(r: float, k: int) -> float:
+    """The reliability of the mean of ``k`` ratings whose single-rating reliability is ``r``: k·r / (1 + (k − 1)·r).
+
+    The formula maps r in (−1/(k − 1), 1] onto (−∞, 1]; a bound of r at or below −1/(k − 1) (a wide interval
+    from few targets) is therefore −∞, not the value the formula gives beyond its pole (which lies above 1).
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(k * r / (1 + (k - 1) * r)) if r > -1 / (k - 1) else -np.inf
 
 
 def _empty_icc(n_targets: int, n_raters: int) -> pd.DataFrame:
@@ -502,7 +512,10 @@ def icc_table(
 ) -> pd.DataFrame:
     """Groups × scales table of "ICC [low, high]" strings from :func:`icc_summary` (the CP paper's Table 4 layout;
     chapter 02). The ICC and its 95 % interval are shown to the same ``decimals`` (3, as the paper's ICCs)."""
-    number = f"{{:.{decimals}f}}".format
+
+    def number(value: float) -> str:
+        return "−∞" if value == -np.inf else f"{value:.{decimals}f}"
+
     cell = (
         summary["ICC"].map(number) + " [" + summary["ci_low"].map(number) + ", " + summary["ci_high"].map(number) + "]"
     )

@@ -374,3 +374,35 @@ def test_agreement_falls_with_noise_and_with_unfamiliar_stimuli():
     table = rel.icc(scores[scores.scale == "facs"], "target", "rater", "score", by="stimulus")
     icc2k = table[table.Type == "ICC2k"].set_index("stimulus")["ICC"]
     assert icc2k["stretching"] > icc2k["injection"]
+
+
+def test_icc2k_interval_is_never_above_one_when_icc2s_reaches_below_the_pole():
+    """Spearman–Brown maps ICC2's bounds to ICC2k's only above −1/(k − 1); a lower bound beyond it (few
+    targets, raters who disagree) is −∞, where the formula alone gives a value above 1."""
+    rng = np.random.default_rng(0)
+    seen_unbounded = 0
+    for _ in range(200):
+        n, k = int(rng.integers(3, 7)), int(rng.integers(2, 5))
+        wide = rng.normal(0, rng.uniform(0, 1), (n, 1)) + rng.normal(0, 1, (n, k))
+        long = pd.DataFrame([(i, j, wide[i, j]) for i in range(n) for j in range(k)], columns=["t", "r", "s"])
+        rows = rel.icc(long, "t", "r", "s").set_index("Type")
+        low, high = rows.loc["ICC2k", ["ci_low", "ci_high"]]
+        low2 = rows.loc["ICC2", "ci_low"]
+        if np.isnan(low) or np.isnan(high):
+            continue
+        assert low <= 1 and high <= 1 and low <= high
+        if low2 <= -1 / (k - 1):
+            assert low == -np.inf
+            seen_unbounded += 1
+    assert seen_unbounded > 0  # the case occurs in this sample
+    summary = pd.DataFrame(
+        {
+            "scale": ["facs"],
+            "stimulus": ["other"],
+            "ICC": [0.1],
+            "ci_low": [-np.inf],
+            "ci_high": [0.9],
+            "interpretation": ["poor"],
+        }
+    )
+    assert rel.icc_table(summary).loc["other", "facs"] == "0.100 [−∞, 0.900]"
