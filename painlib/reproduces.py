@@ -165,3 +165,14 @@ def side_by_side(folder: str | os.PathLike | None = None) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def linked(coverage_rows: pd.DataFrame):
+    """:func:`coverage` as a table whose pages link to the chapter (pages of the book lie side by side, so a
+    link is the page's name with ``.html``); for display on the page."""
+    table = coverage_rows.drop(columns="executed here")
+
+    def link(page: str) -> str:
+        return page if page.startswith("not yet") else f'<a href="{page}.html">{page}</a>'
+
+    return table.style.format({"page": link}).hide(axis="index")
