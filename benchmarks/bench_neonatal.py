@@ -80,7 +80,7 @@ def augmentation_rates(copies: int, folder: Path) -> tuple[float, float]:
     list(augment.variants(path, copies, detect=lambda image: True))
     transform_only = copies / (time.perf_counter() - t0)
     t0 = time.perf_counter()
-    kept = sum(found for _, found in augment.variants(path, copies))
+    kept = sum(found for _, found, _ in augment.variants(path, copies))
     with_detection = copies / (time.perf_counter() - t0)
     print(f"augmentation: {kept} of {copies} copies kept (face re-detected)")
     return transform_only, with_detection

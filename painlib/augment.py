@@ -136,15 +136,17 @@ def variants(
     min_confidence: float = 0.9,
     detect=None,
 ):
-    """Yield ``(copy, face_found)`` for the ``copies`` random variants of the image at ``path``: (H, W, 3)
-    uint8 images and whether the detector (MTCNN at ``min_confidence``, or ``detect``) finds a face in each.
-    The draws depend on ``seed`` and the image's content only: the same file gives the same copies anywhere."""
+    """Yield ``(copy, face_found, transform)`` for the ``copies`` random variants of the image at ``path``:
+    (H, W, 3) uint8 images, whether the detector (MTCNN at ``min_confidence``, or ``detect``) finds a face in
+    each, and the drawn transform (see :func:`draw_transform`). The draws depend on ``seed`` and the image's
+    content only: the same file gives the same copies anywhere."""
     image = read_rgb(path)
     rng = keyed_rng(seed, "augment", file_digest(path))
     detect = detect or (lambda im: _detects_face(im, min_confidence))
     for _ in range(copies):
-        copy = apply_transform(image, draw_transform(rng, image.shape, ranges))
-        yield copy, bool(detect(copy))
+        transform = draw_transform(rng, image.shape, ranges)
+        copy = apply_transform(image, transform)
+        yield copy, bool(detect(copy)), transform
 
 
 def augment_one(path: str | os.PathLike, folder: str | os.PathLike, copies: int = 20, **options) -> dict:
@@ -164,7 +166,7 @@ def augment_one(path: str | os.PathLike, folder: str | os.PathLike, copies: int 
         if all((folder / f).is_file() for f in record["kept"]):
             return record
     kept, rejected = [], 0
-    for k, (copy, found) in enumerate(variants(path, copies, **options)):
+    for k, (copy, found, _) in enumerate(variants(path, copies, **options)):
         if found:
             name = f"{digest}_{k:02d}.png"
             write_png(folder / name, copy)
@@ -214,6 +216,17 @@ def augment_manifest(
     columns = [*originals.columns, "original", "copy"]
     log.info("augmentation: %d copies kept of %d made", len(rows), copies * len(originals))
     return pd.DataFrame(rows, columns=columns), pd.DataFrame(counts)
+
+
+def transform_table(paths, copies: int = 20, **options) -> pd.DataFrame:
+    """The drawn transform of every copy of the images at ``paths`` and whether the face was found in it: one
+    row per copy with path, copy (1…), theta (degrees), tx, ty (px), shear (degrees), zx, zy, flip, brightness
+    and face_found. ``options`` as for :func:`variants`; nothing is written."""
+    rows = []
+    for path in paths:
+        for k, (_, found, transform) in enumerate(variants(path, copies, **options), start=1):
+            rows.append({"path": path, "copy": k, **transform, "face_found": found})
+    return pd.DataFrame(rows)
 
 
 def rejection_table(per_original: pd.DataFrame, by: str = "dataset") -> pd.DataFrame:

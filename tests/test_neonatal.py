@@ -89,7 +89,7 @@ def test_a_face_turned_upside_down_is_not_found_and_such_copies_are_rejected(fac
 
     assert all(faces.detect_faces(read_rgb(tmp_path / name), 0.9) for name in record["kept"])
     # the same draws as variants() reports them
-    found = [ok for _, ok in augment.variants(path, 12, ranges=augment.Ranges(rotation_deg=180), seed=3)]
+    found = [ok for _, ok, _ in augment.variants(path, 12, ranges=augment.Ranges(rotation_deg=180), seed=3)]
     assert sum(not ok for ok in found) == record["rejected"]
 
 
