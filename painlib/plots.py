@@ -212,6 +212,11 @@ def _icc_bands(ax, horizontal: bool = True) -> None:
             ax.text((max(lo, 0) + hi) / 2, 1.01, name, transform=ax.get_xaxis_transform(), fontsize=7, ha="center")
 
 
+def _drawn_low(ci_low: pd.Series) -> pd.Series:
+    """Lower confidence bounds as drawn: an unbounded one (−∞, see ``reliability._spearman_brown``) reaches −1."""
+    return ci_low.clip(lower=-1.0)
+
+
 def icc_forest(
     summary: pd.DataFrame, paper: pd.DataFrame | None = None, by: str = "stimulus", title: str | None = None
 ):
@@ -226,7 +231,7 @@ def icc_forest(
     for ax, scale in zip(np.atleast_1d(axes), scales):
         rows = summary[summary["scale"] == scale].set_index(by).reindex(groups)
         y = np.arange(len(groups))
-        low = rows["ci_low"].clip(lower=-1.0)  # an unbounded (−∞) lower bound is drawn to −1
+        low = _drawn_low(rows["ci_low"])
         err = np.vstack([rows["ICC"] - low, rows["ci_high"] - rows["ICC"]]).clip(0)
         ax.errorbar(rows["ICC"], y, xerr=err, fmt="o", color="C0", capsize=3, label="synthetic raters (ours)")
         if paper is not None and scale in paper:
@@ -301,7 +306,7 @@ def icc_noise_curves(
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for i, (scale, rows) in enumerate(sweep.groupby("scale", sort=False)):
         ax.plot(rows["noise"], rows["ICC"], "o-", color=f"C{i}", label=f"{SCALE_NAMES.get(scale, scale)} (synthetic)")
-        ax.fill_between(rows["noise"], rows["ci_low"], rows["ci_high"], color=f"C{i}", alpha=0.15, lw=0)
+        ax.fill_between(rows["noise"], _drawn_low(rows["ci_low"]), rows["ci_high"], color=f"C{i}", alpha=0.15, lw=0)
         if paper_overall is not None and scale in paper_overall:
             ax.axhline(paper_overall[scale], color=f"C{i}", ls=":", lw=1.2)
     if paper_overall is not None:
@@ -309,7 +314,7 @@ def icc_noise_curves(
     if marker is not None:
         ax.axvline(marker, color="k", lw=0.8)
     _icc_bands(ax)
-    ax.set_ylim(min(0.0, float(sweep["ci_low"].min())), 1.0)
+    ax.set_ylim(min(0.0, float(_drawn_low(sweep["ci_low"]).min())), 1.0)
     ax.set_xlabel("rater perception noise (SD, AU intensity units)")
     ax.set_ylabel("ICC(2,k)")
     if title:

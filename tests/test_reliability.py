@@ -406,3 +406,24 @@ def test_icc2k_interval_is_never_above_one_when_icc2s_reaches_below_the_pole():
         }
     )
     assert rel.icc_table(summary).loc["other", "facs"] == "0.100 [−∞, 0.900]"
+
+
+def test_figures_draw_an_unbounded_lower_bound():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from painlib import plots
+
+    rows = pd.DataFrame(
+        {
+            "scale": ["facs", "facs"],
+            "stimulus": ["other", "all"],
+            "noise": [0.0, 1.0],
+            "ICC": [0.1, 0.6],
+            "ci_low": [-np.inf, 0.2],
+            "ci_high": [0.9, 0.8],
+            "interpretation": ["poor", "moderate"],
+        }
+    )
+    assert plots.icc_forest(rows).axes[0].get_xlim()[0] == pytest.approx(-1.05)
+    assert plots.icc_noise_curves(rows.assign(noise=[0.0, 1.0])).axes[0].get_ylim()[0] == -1.0
