@@ -112,36 +112,34 @@ NEONATAL_PROTOCOL = {
 }
 
 
-def _per_fold(printed: str) -> pd.DataFrame:
-    """A table as the dissertation prints it — a metric and its ten per-fold percentages per line — as fractions,
-    metrics as rows and folds "1" … "10" as columns."""
-    rows = {line.split()[0]: [float(v) / 100 for v in line.split()[1:]] for line in printed.strip().splitlines()}
-    return pd.DataFrame(rows, index=pd.Index([str(i) for i in range(1, 11)], name="fold")).T
+def _per_fold(printed: str) -> dict[str, pd.DataFrame]:
+    """Tables as the dissertation prints them — per line a model, a metric and its ten per-fold percentages —
+    as one table per model of fractions, metrics as rows and folds "1" … "10" as columns."""
+    tables: dict[str, dict[str, list[float]]] = {}
+    for line in printed.strip().splitlines():
+        model, metric, *values = line.split()
+        tables.setdefault(model, {})[metric] = [float(v) / 100 for v in values]
+    folds = pd.Index([str(i) for i in range(1, 11)], name="fold")
+    return {model: pd.DataFrame(rows, index=folds).T for model, rows in tables.items()}
 
 
 #: Neonatal dissertation, Tables 1 (VGG-Face) and 2 (adapted N-CNN): per leave-some-subjects-out fold, as
 #: fractions; "sensitivity" is the table's "Sensibility" (recall of pain). Averages and standard deviations as
 #: printed are in NEONATAL_TABLE_AVERAGES.
-NEONATAL_TABLES = {
-    "vggface": _per_fold(
-        """
-        accuracy    96.6  84.0 72.7 92.0 92.5  91.1 84.3  76.0 83.3 89.6
-        precision   93.9  82.6 79.3 95.7 94.1  84.4 88.0  71.4 82.8 86.7
-        sensitivity 100.0 82.6 71.9 88.0 94.1 100.0 81.5 100.0 88.9 96.3
-        f1          96.9  82.6 75.4 91.7 94.1  91.5 84.6  83.3 85.7 91.2
-        auc         96.4  83.9 72.9 92.0 91.8  91.4 84.5  70.0 82.5 88.6
-        """
-    ),
-    "ncnn": _per_fold(
-        """
-        accuracy    79.7 72.0 81.8  76.0 66.0 71.4 90.2 82.0 79.2 72.9
-        precision   73.2 63.6 82.4  67.6 73.5 69.0 92.3 78.4 74.3 71.9
-        sensitivity 96.8 91.3 87.5 100.0 73.5 74.1 88.9 96.7 96.3 85.2
-        f1          83.3 75.0 84.9  80.7 73.5 71.4 90.6 86.6 83.9 78.0
-        auc         78.7 73.4 80.7  76.0 63.1 71.5 90.3 78.3 76.7 71.2
-        """
-    ),
-}
+NEONATAL_TABLES = _per_fold(
+    """
+    vggface accuracy    96.6  84.0 72.7  92.0 92.5  91.1 84.3  76.0 83.3 89.6
+    vggface precision   93.9  82.6 79.3  95.7 94.1  84.4 88.0  71.4 82.8 86.7
+    vggface sensitivity 100.0 82.6 71.9  88.0 94.1 100.0 81.5 100.0 88.9 96.3
+    vggface f1          96.9  82.6 75.4  91.7 94.1  91.5 84.6  83.3 85.7 91.2
+    vggface auc         96.4  83.9 72.9  92.0 91.8  91.4 84.5  70.0 82.5 88.6
+    ncnn    accuracy    79.7  72.0 81.8  76.0 66.0  71.4 90.2  82.0 79.2 72.9
+    ncnn    precision   73.2  63.6 82.4  67.6 73.5  69.0 92.3  78.4 74.3 71.9
+    ncnn    sensitivity 96.8  91.3 87.5 100.0 73.5  74.1 88.9  96.7 96.3 85.2
+    ncnn    f1          83.3  75.0 84.9  80.7 73.5  71.4 90.6  86.6 83.9 78.0
+    ncnn    auc         78.7  73.4 80.7  76.0 63.1  71.5 90.3  78.3 76.7 71.2
+    """
+)
 
 #: The "Average" column of Tables 1 and 2 as printed: (mean, standard deviation) per metric, as fractions.
 NEONATAL_TABLE_AVERAGES = {
