@@ -366,3 +366,22 @@ def protocol_settings(models: dict[str, dict], *, folds: int, copies: int, batch
             }
         )
     return pd.DataFrame(rows).set_index("model")
+
+
+def protocol_cuts(settings: pd.DataFrame) -> list[str]:
+    """What a run of :func:`protocol_settings` changes from the dissertation's protocol, as short phrases: each
+    model's input side, the folds, copies and batch where they differ, and a skipped fine-tuning stage."""
+    cuts = [
+        f"`{m}` input {row['input px']} px (paper {row['input px (paper)']})"
+        for m, row in settings.iterrows()
+        if row["input px"] != row["input px (paper)"]
+    ]
+    first = settings.iloc[0]
+    cuts += [
+        f"{c} {first[c]} (paper {first[c + ' (paper)']})"
+        for c in ("folds", "copies", "batch")
+        if first[c] != first[c + " (paper)"]
+    ]
+    if "vggface" in settings.index and settings.loc["vggface", "max epochs, fine-tuning"] == 0:
+        cuts.append("VGG-Face's fine-tuning stage skipped")
+    return cuts

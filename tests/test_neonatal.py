@@ -279,3 +279,24 @@ def test_a_process_pool_gives_the_same_rows_and_keeps_the_models(tiny_neonates, 
     columns = ["key", "run", "accuracy", "auc", "f1"]
     pd.testing.assert_frame_equal(here[columns], there[columns])
     assert all((tmp_path / "models" / f"{key}.keras").is_file() for key in there["key"])
+
+
+def test_the_settings_table_names_each_cut_from_the_protocol():
+    paper = {
+        "vggface": dict(input_size_px=224, max_epochs=100, max_fine_tune_epochs=100),
+        "ncnn": dict(input_size_px=120, max_epochs=100),
+    }
+    as_published = neonatal.protocol_settings(paper, folds=10, copies=20, batch_size=16)
+    assert neonatal.protocol_cuts(as_published) == []
+    cpu = {
+        "vggface": dict(input_size_px=64, max_epochs=40, max_fine_tune_epochs=0),
+        "ncnn": dict(input_size_px=60, max_epochs=12),
+    }
+    cuts = neonatal.protocol_cuts(neonatal.protocol_settings(cpu, folds=5, copies=4, batch_size=16))
+    assert cuts == [
+        "`vggface` input 64 px (paper 224)",
+        "`ncnn` input 60 px (paper 120)",
+        "folds 5 (paper 10)",
+        "copies 4 (paper 20)",
+        "VGG-Face's fine-tuning stage skipped",
+    ]
