@@ -385,3 +385,12 @@ def protocol_cuts(settings: pd.DataFrame) -> list[str]:
     if "vggface" in settings.index and settings.loc["vggface", "max epochs, fine-tuning"] == 0:
         cuts.append("VGG-Face's fine-tuning stage skipped")
     return cuts
+
+
+def networks() -> pd.DataFrame:
+    """The two networks at their own input sizes: reference, input side, parameters and the dissertation's
+    count (Appendices A–B), indexed by model (:func:`painlib.models.describe`)."""
+    from . import models
+
+    table = models.describe(models.NEONATAL_MODELS).set_index("model")
+    return table[["reference", "input_px", "parameters", "dissertation"]]

@@ -82,7 +82,16 @@ ITEMS: tuple[Item, ...] = (
     Item(CP, "Figures 7–10", "InceptionV3's correct and incorrect predictions", None, _LATER),
     Item(NEONATAL, "Section 3.1", "UNIFESP and iCOPE: neonates and images per class", "01_dataset_construction"),
     Item(NEONATAL, "Figure 8", "augmented copies of an image", "05_neonatal_models"),
-    Item(NEONATAL, "Appendices A–B", "VGG-Face and adapted N-CNN layer by layer", "03_models_and_learning_rate"),
+    Item(
+        NEONATAL,
+        "Appendices A–B",
+        "VGG-Face and adapted N-CNN layer by layer",
+        "05_neonatal_models",
+        values=tuple(
+            Value(f"{model} parameters", published.NEONATAL_PARAMETERS[model], f"params_{model}")
+            for model in ("vggface", "ncnn")
+        ),
+    ),
     Item(
         NEONATAL,
         "Table 1",
