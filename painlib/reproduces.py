@@ -185,3 +185,15 @@ def linked(coverage_rows: pd.DataFrame):
         return page if page.startswith("not yet") else f'<a href="{page}.html">{page}</a>'
 
     return table.style.format({"page": link}).hide(axis="index")
+
+
+def styled(values: pd.DataFrame):
+    """:func:`side_by_side` for display: counts as whole numbers with thousands separators, fractions to three
+    significant digits, "not executed" where this build has no value."""
+
+    def number(v: float) -> str:
+        if pd.isna(v):
+            return "not executed"
+        return f"{v:,.0f}" if float(v).is_integer() and abs(v) >= 100 else f"{v:.3g}"
+
+    return values.style.format({"paper's value": number, "this build": number}).hide(axis="index")
