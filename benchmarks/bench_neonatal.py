@@ -74,7 +74,7 @@ def augmentation_rates(copies: int, folder: Path) -> tuple[float, float]:
     photo = data.astronaut()
     box = faces.detect_faces(photo, 0.9)[0]["box"]
     path = folder / "face.png"
-    write_png(path, faces.resize(faces.crop_square(photo, faces.square_box(box)), 128))
+    write_png(path, faces.resize(faces.crop_square(photo, faces.square_box(box)), 128)[..., ::-1])  # BGR on disk
     list(augment.variants(path, 2))  # warm-up: the detector's graphs
     t0 = time.perf_counter()
     list(augment.variants(path, copies, detect=lambda image: True))

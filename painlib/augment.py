@@ -35,7 +35,7 @@ from .storage import atomic_write_bytes, file_digest, write_png
 log = logging.getLogger(__name__)
 
 #: Bump when the way copies are drawn or checked changes in a way not visible in :class:`Ranges`.
-AUGMENT_VERSION = 1
+AUGMENT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -113,15 +113,22 @@ def _detects_face(image: np.ndarray, min_confidence: float) -> bool:
     return len(detect_faces(image, min_confidence)) > 0
 
 
-def _folder_key(*, ranges: Ranges, copies: int, seed: int, min_confidence: float) -> str:
-    from .faces import PIPELINE_VERSION, _dist_version
+def _folder_key(*, ranges: Ranges, copies: int, seed: int, min_confidence: float, detect=None) -> str:
+    """Folder name for one set of settings: the ranges, copies, seed, threshold, the detector (MTCNN with its
+    TensorFlow, or a custom check by name), OpenCV (warp, PNG) and this module's source."""
+    from .faces import PIPELINE_VERSION, _dist_version, _tensorflow_version
 
+    detector = ["mtcnn", _dist_version("mtcnn"), _tensorflow_version(), PIPELINE_VERSION]
+    if detect is not None:
+        detector = [getattr(detect, "__module__", ""), getattr(detect, "__qualname__", repr(detect))]
     spec = {
         "ranges": asdict(ranges),
         "copies": copies,
         "seed": seed,
         "min_confidence": min_confidence,
-        "detector": [_dist_version("mtcnn"), PIPELINE_VERSION],
+        "detector": detector,
+        "opencv": cv2.__version__,
+        "source": hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12],
         "version": AUGMENT_VERSION,
     }
     return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]
@@ -169,7 +176,7 @@ def augment_one(path: str | os.PathLike, folder: str | os.PathLike, copies: int 
     for k, (copy, found, _) in enumerate(variants(path, copies, **options)):
         if found:
             name = f"{digest}_{k:02d}.png"
-            write_png(folder / name, copy)
+            write_png(folder / name, cv2.cvtColor(copy, cv2.COLOR_RGB2BGR))  # write_png takes OpenCV's BGR
             kept.append(name)
         else:
             rejected += 1
@@ -193,7 +200,7 @@ def augment_manifest(
         raise ValueError(f"copies must be 0 or more, got {copies}")
     bound = inspect.signature(variants).bind(None, **options)
     bound.apply_defaults()  # the key holds every setting, defaults included
-    settings = {k: bound.arguments[k] for k in ("ranges", "seed", "min_confidence")}
+    settings = {k: bound.arguments[k] for k in ("ranges", "seed", "min_confidence", "detect")}
     out = Path(folder) / _folder_key(copies=copies, **settings)
     rows, counts = [], []
     rows_in = originals.itertuples(index=False)

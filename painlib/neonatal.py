@@ -16,18 +16,22 @@ import numpy as np
 import pandas as pd
 
 from .metrics import classification_metrics
+from .published import NEONATAL_PROTOCOL
 from .session import keyed_rng, quiet_stderr
 
 #: Bump when the training procedure changes in a way that is not visible in its parameters.
 TRAINING_VERSION = 1
 #: Rows of Tables 1 and 2 and the metric of :func:`painlib.metrics.classification_metrics` behind each: the
-#: dissertation's precision, sensitivity ("Sensibility") and F1 are those of the pain class.
+#: dissertation's precision, sensitivity ("Sensibility") and F1 are those of the pain class, and its AUC is that
+#: of the predicted labels (balanced accuracy: its per-fold values follow from the other rows this way, tested).
+#: The AUC of the predicted probability, which the ROC curves show, is an extra row.
 TABLE_METRICS = {
     "accuracy": "accuracy",
     "precision": "precision_pain",
     "sensitivity": "recall_pain",
     "f1": "f1_pain",
-    "auc": "auc",
+    "auc": "auc_labels",
+    "auc (probabilities)": "auc",
 }
 
 
@@ -118,8 +122,8 @@ def train_predict_neonatal(
     max_epochs: int = 100,
     max_fine_tune_epochs: int = 100,
     batch_size: int = 16,
-    learning_rate: float = 1e-4,
-    fine_tune_learning_rate: float = 1e-6,
+    learning_rate: float = NEONATAL_PROTOCOL["learning_rate"],
+    fine_tune_learning_rate: float = NEONATAL_PROTOCOL["fine_tune_learning_rate"],
     patience: int = 0,
     validation_share: float = 0.1,
     eager: bool = False,
@@ -188,12 +192,13 @@ def train_predict_neonatal(
         seconds = time.perf_counter() - t0
         with quiet_stderr():
             prob = net.predict(x_te, batch_size=64, verbose=0)[:, 1]
-    history = pd.concat(histories, ignore_index=True).rename_axis("epoch").reset_index()
+    history = pd.concat(histories, ignore_index=True)
+    history.insert(0, "epoch", history.groupby("stage").cumcount() + 1)  # counted within each stage
     return {
         "initialisation": models.initialisation(net),
         "metrics": classification_metrics(y_te, (prob >= 0.5).astype(int), prob),
         "prob": prob.astype(float),
-        "history": history.assign(epoch=history["epoch"] + 1),
+        "history": history,
         "seconds": seconds,
         "model": net,
     }
@@ -394,3 +399,11 @@ def networks() -> pd.DataFrame:
 
     table = models.describe(models.NEONATAL_MODELS).set_index("model")
     return table[["reference", "input_px", "parameters", "dissertation"]]
+
+
+def schedule() -> dict[str, float]:
+    """The dissertation's training schedule (:data:`painlib.published.NEONATAL_PROTOCOL`): learning rate ``lr``,
+    fine-tuning rate ``fine_lr`` and the early-stopping patience of each network, in epochs."""
+    keys = {"lr": "learning_rate", "fine_lr": "fine_tune_learning_rate"}
+    keys |= {"vggface_patience": "vggface_patience", "ncnn_patience": "ncnn_patience"}
+    return {name: NEONATAL_PROTOCOL[key] for name, key in keys.items()}

@@ -96,8 +96,9 @@ CP_TABLE3_PARAMETERS = pd.Series(
 NEONATAL_PARAMETERS = pd.Series({"vggface": 27_823_938, "ncnn": 78_234}, name="parameters").rename_axis("model")
 
 
-#: Neonatal dissertation, section 3.3.3: the offline augmentation (Keras ImageDataGenerator terms; shear in
-#: degrees), copies made per original, the leave-some-subjects-out folds and the mini-batch.
+#: Neonatal dissertation, sections 3.3.1-3.3.3: the offline augmentation (Keras ImageDataGenerator terms; shear
+#: in degrees), copies made per original, the leave-some-subjects-out folds, the mini-batch, RMSprop's learning
+#: rates before and during VGG-Face's fine-tuning, and the early-stopping patience of each network (epochs).
 NEONATAL_PROTOCOL = {
     "copies": 20,
     "rotation_deg": 30.0,
@@ -109,6 +110,10 @@ NEONATAL_PROTOCOL = {
     "folds": 10,
     "test_share": 0.1,
     "batch_size": 16,
+    "learning_rate": 1e-4,
+    "fine_tune_learning_rate": 1e-6,
+    "vggface_patience": 5,
+    "ncnn_patience": 10,
 }
 
 

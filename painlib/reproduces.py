@@ -18,6 +18,8 @@ import pandas as pd
 from . import published
 
 CP = "CP paper"
+#: What :func:`coverage` says of an item.
+STATUSES = ("executed", "not executed", "not yet", "out of reach")
 NEONATAL = "neonatal dissertation"
 
 
@@ -33,7 +35,8 @@ class Value:
 
 @dataclass(frozen=True)
 class Item:
-    """A table or figure of a paper and the page that reproduces it (None: not yet; ``note`` says why)."""
+    """A table or figure of a paper and the page that reproduces it (None: not yet, or ``never`` when it is out
+    of the book's reach; ``note`` says why)."""
 
     paper: str
     item: str
@@ -41,6 +44,7 @@ class Item:
     page: str | None
     note: str = ""
     values: tuple[Value, ...] = field(default_factory=tuple)
+    never: bool = False
 
 
 def _neonatal_values(model: str) -> tuple[Value, ...]:
@@ -135,21 +139,24 @@ def _number(text: str | None) -> float:
 
 
 def coverage(folder: str | os.PathLike | None = None) -> pd.DataFrame:
-    """One row per table or figure: paper, item, what it shows, the chapter page that reproduces it (or "not
-    yet") and whether that page was executed in ``folder`` (default :func:`executed_dir`)."""
+    """One row per table or figure: paper, item, what it shows, the chapter page that reproduces it (or why there
+    is none) and its ``status`` — executed (in ``folder``, default :func:`executed_dir`), not executed, not yet,
+    or out of reach."""
     folder = Path(folder or executed_dir())
     rows = []
     for item in ITEMS:
         executed = item.page is not None and (folder / f"{item.page}.ipynb").is_file()
-        rows.append(
-            {
-                "paper": item.paper,
-                "item": item.item,
-                "what": item.what,
-                "page": item.page or f"not yet: {item.note}",
-                "executed here": executed if item.page else None,
-            }
+        status = (
+            "out of reach"
+            if item.never
+            else "not yet"
+            if item.page is None
+            else "executed"
+            if executed
+            else "not executed"
         )
+        page = item.page or (f"out of reach: {item.note}" if item.never else f"not yet: {item.note}")
+        rows.append({"paper": item.paper, "item": item.item, "what": item.what, "page": page, "status": status})
     return pd.DataFrame(rows)
 
 
@@ -179,10 +186,10 @@ def side_by_side(folder: str | os.PathLike | None = None) -> pd.DataFrame:
 def linked(coverage_rows: pd.DataFrame):
     """:func:`coverage` as a table whose pages link to the chapter (pages of the book lie side by side, so a
     link is the page's name with ``.html``); for display on the page."""
-    table = coverage_rows.drop(columns="executed here")
+    table = coverage_rows.drop(columns="status")
 
     def link(page: str) -> str:
-        return page if page.startswith("not yet") else f'<a href="{page}.html">{page}</a>'
+        return page if page.startswith(("not yet", "out of reach")) else f'<a href="{page}.html">{page}</a>'
 
     return table.style.format({"page": link}).hide(axis="index")
 

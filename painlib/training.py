@@ -48,6 +48,7 @@ METRICS = (
     "recall",
     "f1",
     "auc",
+    "auc_labels",
     "precision_no_pain",
     "precision_pain",
     "recall_no_pain",
@@ -268,9 +269,12 @@ def run_splits(
     if keep_models and store is None:
         raise ValueError("keep_models needs a store to keep the models in")
     params = _bound_fit_params(model_name, fit_kwargs, trainer)
-    version = getattr(inspect.getmodule(trainer), "TRAINING_VERSION", None)
+    module = inspect.getmodule(trainer)
+    version = getattr(module, "TRAINING_VERSION", None)
     fixed = {"scenario": scenario, "model": model_name, "model_definition": _model_definition(model_name)}
     fixed |= {"trainer": f"{trainer.__module__}.{trainer.__qualname__}", "training_version": version}
+    if trainer is not train_predict:  # another protocol's trainer: its module's code is part of the key
+        fixed["trainer_source"] = hashlib.sha1(inspect.getsource(module).encode()).hexdigest()[:12]
     fixed |= {"versions": _library_versions(), "compute": _compute()}
     jobs = []
     for run, tr, te in splits:
@@ -439,6 +443,10 @@ def _fingerprint(df: pd.DataFrame) -> str:
     for path, label in zip(df["path"], df["label"]):
         st = os.stat(path)
         parts.append(f"{_content_digest(os.fspath(path), st.st_size, st.st_mtime_ns)}:{int(label)}")
+    if "original" in df.columns:  # augmented sets: who each image belongs to decides the validation neonates
+        dataset = df["dataset"].astype(str) if "dataset" in df.columns else ""
+        groups = df["subject"].astype(str) + "|" + dataset + "|" + df["original"].notna().astype(str)
+        parts += list(groups)
     return hashlib.sha1("\n".join(parts).encode()).hexdigest()
 
 
@@ -459,6 +467,7 @@ def _save_run(store, done: pd.DataFrame, row: dict, result: dict) -> pd.DataFram
     store = Path(store)
     write_csv(result["predictions"], store / "predictions" / f"{row['key']}.csv")
     write_csv(result["history"], store / "history" / f"{row['key']}.csv")
+    done = done.drop(index=row["key"], errors="ignore")  # a run redone (its model file was missing) replaces its row
     done = pd.concat([done, pd.DataFrame([row]).set_index("key", drop=False)])
     write_csv(done, store / "runs.csv")  # last, so a listed run always has its files
     return done

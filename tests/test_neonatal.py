@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from painlib import augment, faces, neonatal, published, synth, training
+from painlib.images import read_rgb
 from painlib.storage import write_png
 
 # ------------------------------------------------------------------------------------------ augmentation
@@ -74,7 +75,7 @@ def face_photo(tmp_path_factory):
     found = faces.detect_faces(photo, 0.9)[0]
     crop = faces.resize(faces.crop_square(photo, faces.square_box(found["box"], 0.25)), 128)
     path = tmp_path_factory.mktemp("face") / "astronaut.png"
-    write_png(path, crop)
+    write_png(path, crop[..., ::-1])  # write_png takes OpenCV's BGR
     return path, crop
 
 
@@ -84,8 +85,11 @@ def test_a_face_turned_upside_down_is_not_found_and_such_copies_are_rejected(fac
     assert not faces.detect_faces(augment.apply_transform(crop, {**IDENTITY, "theta": 180.0}), 0.9)
     # rotations drawn from ±180°: some copies lose the face for MTCNN; every copy kept still has one
     record = augment.augment_one(path, tmp_path, 12, ranges=augment.Ranges(rotation_deg=180), seed=3)
-    assert record["rejected"] > 0 and len(record["kept"]) + record["rejected"] == 12
-    from painlib.images import read_rgb
+    assert record["rejected"] > 0 and len(record["kept"]) > 0 and len(record["kept"]) + record["rejected"] == 12
+    # a kept copy reads back as the copy that was made (colours included)
+    first = int(record["kept"][0].rsplit("_", 1)[1].split(".")[0])
+    made = list(augment.variants(path, first + 1, ranges=augment.Ranges(rotation_deg=180), seed=3))[first][0]
+    np.testing.assert_array_equal(read_rgb(tmp_path / record["kept"][0]), made)
 
     assert all(faces.detect_faces(read_rgb(tmp_path / name), 0.9) for name in record["kept"])
     # the same draws as variants() reports them
@@ -203,6 +207,29 @@ def test_printed_averages_follow_from_the_printed_folds(model):
         assert round(folds.loc[metric].std(ddof=0), 2) == pytest.approx(std, abs=1e-9)
 
 
+@pytest.mark.parametrize("model", ["vggface", "ncnn"])
+def test_the_dissertations_auc_is_that_of_the_predicted_labels(model):
+    """From accuracy a, precision p and sensitivity s of a fold, the share of pain q = (1 - a) / (1 + s/p - 2s)
+    and the specificity (a - s q) / (1 - q) follow; (s + specificity) / 2, the AUC of hard labels, is the
+    printed AUC in every fold (to the printed precision)."""
+    t = published.NEONATAL_TABLES[model]
+    a, p, s = t.loc["accuracy"], t.loc["precision"], t.loc["sensitivity"]
+    q = (1 - a) / (1 + s / p - 2 * s)
+    specificity = (a - s * q) / (1 - q)
+    np.testing.assert_allclose((s + specificity) / 2, t.loc["auc"], atol=0.0016)
+
+
+def test_auc_of_labels_is_balanced_accuracy():
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
+
+    from painlib.metrics import classification_metrics
+
+    y, pred, score = [0, 0, 0, 1, 1, 1, 1], [0, 1, 0, 1, 1, 0, 1], [0.1, 0.9, 0.2, 0.8, 0.7, 0.3, 0.6]
+    m = classification_metrics(y, pred, score)
+    assert m["auc_labels"] == pytest.approx(balanced_accuracy_score(y, pred))
+    assert m["auc"] == pytest.approx(roc_auc_score(y, score)) and m["auc"] != m["auc_labels"]
+
+
 def test_fold_table_has_the_dissertations_layout():
     results = pd.DataFrame(
         {
@@ -211,11 +238,12 @@ def test_fold_table_has_the_dissertations_layout():
             "precision_pain": [0.5, 1.0],
             "recall_pain": [1.0, 1.0],
             "f1_pain": [2 / 3, 1.0],
-            "auc": [0.5, 1.0],
+            "auc_labels": [0.5, 1.0],
+            "auc": [0.6, 1.0],
         }
     )
     table = neonatal.fold_table(results)
-    assert list(table.index) == list(published.NEONATAL_TABLES["ncnn"].index)
+    assert list(table.index) == [*published.NEONATAL_TABLES["ncnn"].index, "auc (probabilities)"]
     assert list(table.columns) == ["1", "2", "mean", "std"]
     assert table.loc["accuracy", "1"] == 1.0 and table.loc["accuracy", "std"] == 0.25
 

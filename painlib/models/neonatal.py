@@ -10,6 +10,7 @@ from pathlib import Path
 import keras
 from keras import layers, regularizers
 
+from ..published import NEONATAL_PROTOCOL
 from .pretrained import VGGFACE_MEAN_BGR, CentredBGR, load_by_name
 
 #: VGG-Face weights without the top (keras-vggface's conversion of Parkhi et al.'s release), loaded by layer name.
@@ -19,12 +20,12 @@ VGGFACE_WEIGHTS_FILE = "rcmalli_vggface_tf_notop_vgg16.h5"
 VGGFACE_BLOCKS = ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3))
 #: Two-stage plan (dissertation, section 3.3): RMSprop at 1e-4 on the dense layers with the convolutions frozen;
 #: after VGGFACE_PATIENCE_EPOCHS epochs without improvement, blocks 4–5 train too at 1e-6.
-VGGFACE_LEARNING_RATE = 1e-4
-VGGFACE_FINE_TUNE_LEARNING_RATE = 1e-6
-VGGFACE_PATIENCE_EPOCHS = 5
+VGGFACE_LEARNING_RATE = NEONATAL_PROTOCOL["learning_rate"]
+VGGFACE_FINE_TUNE_LEARNING_RATE = NEONATAL_PROTOCOL["fine_tune_learning_rate"]
+VGGFACE_PATIENCE_EPOCHS = NEONATAL_PROTOCOL["vggface_patience"]
 VGGFACE_FINE_TUNE_BLOCKS = (4, 5)
 #: N-CNN: training stops after this many epochs without improvement (no fine-tuning stage).
-NCNN_PATIENCE_EPOCHS = 10
+NCNN_PATIENCE_EPOCHS = NEONATAL_PROTOCOL["ncnn_patience"]
 
 
 def vggface(n_classes: int = 2, input_size_px: int = 224, weights_file: Path | None = None) -> keras.Model:
