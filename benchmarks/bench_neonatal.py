@@ -39,7 +39,7 @@ def _timed_fit(net, x, y, epochs: int, batch: int) -> float:
 def ncnn_rate(size: int, x, y, epochs: int, batch: int) -> tuple[float, float]:
     """N-CNN end to end: images/s and GFLOP/s."""
     net = models.build("ncnn", 2, size)
-    neonatal._compile(net, 1e-4, eager=False)
+    models.compile_model(net, 1e-4, optimizer="rmsprop")
     rate = len(x) * epochs / _timed_fit(net, x, y, epochs, batch)
     return rate, 3 * models.flops_per_image(net) * rate / 1e9
 
@@ -56,9 +56,9 @@ def vggface_rates(size: int, x, y, epochs: int, batch: int) -> dict:
     ):
         front, back = neonatal.split_chain(prepare(net), layer)
         trained = forward - models.flops_per_image(front)  # the layers after the front: forward and backward
-        neonatal._compile(net, rate, eager=False)
+        models.compile_model(net, rate, optimizer="rmsprop")
         through = len(x) * epochs / _timed_fit(net, x, y, epochs, batch)
-        neonatal._compile(back, rate, eager=False)
+        models.compile_model(back, rate, optimizer="rmsprop")
         back.fit(front.predict(x[:batch], verbose=0), y[:batch], epochs=1, verbose=0)  # warm-up (tracing)
         t0 = time.perf_counter()
         back.fit(front.predict(x, batch_size=64, verbose=0), y, epochs=epochs, batch_size=batch, verbose=0)

@@ -93,8 +93,7 @@ def neonatal_splits(
 def validation_split(train: pd.DataFrame, share: float = 0.1, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hold out about ``share`` of the training neonates of each dataset (at least one per dataset that has two
     or more; one neonate overall when no dataset has two) for early stopping: returns (rows to fit, originals to
-    validate on). Copies of a validation
-    neonate are dropped, so nothing of it is fitted."""
+    validate on). Copies of a validation neonate are dropped, so nothing of it is fitted."""
     if not 0 < share < 1:
         raise ValueError(f"share must lie between 0 and 1, got {share}")
     held: set[str] = set()
@@ -147,7 +146,7 @@ def train_predict_neonatal(
     from .training import own_keras_seeds, stack_images
 
     two_stage = model_name == "vggface"
-    patience = patience or (definitions.VGGFACE_PATIENCE_EPOCHS if two_stage else definitions.NCNN_PATIENCE_EPOCHS)
+    patience = patience or default_patience(model_name)
     size = input_size_px or models.MODELS[model_name][1]
     fit_rows, validation = validation_split(train, validation_share, seed)
     x_fit, x_val, x_te = (stack_images(d["path"], size, images) for d in (fit_rows, validation, test))
@@ -174,7 +173,7 @@ def train_predict_neonatal(
             if prepare is not None:
                 prepare(net)
             front, back = split_chain(net, front_end) if front_end else (None, net)
-            _compile(back, rate, eager)
+            models.compile_model(back, rate, eager, optimizer="rmsprop")
             stop = keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True)
             with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …")
                 inputs = [x if front is None else front.predict(x, batch_size=64, verbose=0) for x in (x_fit, x_val)]
@@ -204,6 +203,13 @@ def train_predict_neonatal(
     }
 
 
+def default_patience(model_name: str) -> int:
+    """Epochs without improvement before a stage stops, as the dissertation trains each network: VGG-Face 5,
+    N-CNN (and any other model) 10."""
+    key = "vggface_patience" if model_name == "vggface" else "ncnn_patience"
+    return NEONATAL_PROTOCOL[key]
+
+
 def split_chain(net, layer_name: str):
     """``(front, back)`` of a model whose layers form one chain: ``front`` maps the input to ``layer_name``'s
     output, ``back`` applies the layers after it to a new input of that shape. Both share ``net``'s layers, so
@@ -221,19 +227,6 @@ def split_chain(net, layer_name: str):
     for layer in net.layers[names.index(layer_name) + 1 :]:
         x = layer(x)
     return front, keras.Model(start, x, name=f"{net.name}_back")
-
-
-def _compile(net, learning_rate: float, eager: bool) -> None:
-    """RMSprop (ρ 0.9, ε 1e-7, Keras's defaults as the dissertation states them) on cross-entropy."""
-    import keras
-
-    net.compile(
-        optimizer=keras.optimizers.RMSprop(learning_rate=learning_rate),
-        loss="sparse_categorical_crossentropy",  # the categorical cross-entropy of integer labels
-        metrics=["accuracy"],
-        jit_compile=False if eager else os.environ.get("PAINLIB_XLA") == "1",
-        run_eagerly=eager,
-    )
 
 
 def run_neonatal(
@@ -321,16 +314,15 @@ def read_neonatal_set(folder: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataF
     return kept, exclusion_table(pd.concat([kept, excluded], ignore_index=True), excluded)
 
 
-def fold_composition(originals: pd.DataFrame, folds: int = 10, seed: int = 0) -> pd.DataFrame:
-    """Per fold: the neonates and original images held out from each dataset (the protocol's 10 % of the
-    neonates of each dataset when ``folds`` is 10)."""
+def fold_composition(splits: list[tuple[int, pd.DataFrame, pd.DataFrame]]) -> pd.DataFrame:
+    """Per fold of :func:`neonatal_splits`: the neonates and original images held out from each dataset (the
+    protocol's 10 % of the neonates of each dataset when there are 10 folds)."""
     rows = []
-    for fold, test_subjects in enumerate(leave_subjects_out(originals, folds, seed), start=1):
-        test = originals[originals["subject"].astype(str).isin(test_subjects)]
+    for fold, _, test in splits:
         for dataset, part in test.groupby("dataset"):
             rows.append(
                 {
-                    "fold": fold,
+                    "fold": fold + 1,
                     "dataset": dataset,
                     "neonates": part["subject"].nunique(),
                     "images": len(part),
@@ -346,8 +338,6 @@ def protocol_settings(models: dict[str, dict], *, folds: int, copies: int, batch
     copies per original, batch) beside the dissertation's. ``models``: name → dict(input_size_px, max_epochs,
     max_fine_tune_epochs)."""
     from . import models as zoo
-    from .models import neonatal as definitions
-    from .published import NEONATAL_PROTOCOL
 
     rows = []
     for name, fit in models.items():
@@ -361,7 +351,7 @@ def protocol_settings(models: dict[str, dict], *, folds: int, copies: int, batch
                 "initialisation (paper)": zoo.SPECS[name].pretrained or "random",
                 "max epochs, stage 1": fit["max_epochs"],
                 "max epochs, fine-tuning": fit.get("max_fine_tune_epochs", 0) if two_stage else "—",
-                "patience": definitions.VGGFACE_PATIENCE_EPOCHS if two_stage else definitions.NCNN_PATIENCE_EPOCHS,
+                "patience": default_patience(name),
                 "folds": folds,
                 "folds (paper)": NEONATAL_PROTOCOL["folds"],
                 "copies": copies,

@@ -157,7 +157,7 @@ def test_leave_subjects_out_holds_a_tenth_of_each_dataset_and_copies_follow():
         # every copy of every training original is there
         train_originals = train[train["original"].isna()]
         assert train["original"].dropna().value_counts().reindex(train_originals["path"]).eq(3).all()
-    composition = neonatal.fold_composition(originals, 10, 4)
+    composition = neonatal.fold_composition(splits)
     assert composition[("unifesp", "neonates")].sum() == 13 and composition[("icope", "neonates")].sum() == 10
 
 
