@@ -233,7 +233,8 @@ def transform_table(paths, copies: int = 20, **options) -> pd.DataFrame:
     for path in paths:
         for k, (_, found, transform) in enumerate(variants(path, copies, **options), start=1):
             rows.append({"path": path, "copy": k, **transform, "face_found": found})
-    return pd.DataFrame(rows)
+    columns = ["path", "copy", *draw_transform(np.random.default_rng(0), (1, 1)), "face_found"]
+    return pd.DataFrame(rows, columns=columns)  # the columns even when no copy is drawn (copies = 0)
 
 
 def rejection_table(per_original: pd.DataFrame, by: str = "dataset") -> pd.DataFrame:

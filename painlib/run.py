@@ -4,6 +4,7 @@ Command line (also installed as ``painbook``)::
 
     python -m painlib run --profile cpu                       # every notebook, then the book
     python -m painlib run --profile smoke --only 00_synthetic_faces -p n_subjects_cp=8
+    python -m painlib run --only 03 --no-solutions            # without the exercises' runs (painlib.exercises)
     python -m painlib build                                   # the book from already-executed notebooks
 
 Profiles are YAML files (``painlib/profiles/*.yml`` or any path): ``defaults`` apply to every notebook, and
@@ -276,6 +277,7 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
         if fixed:
             problems.append(f"{page}: {fixed} are set by the page itself (variant of {nb.name}); select pages instead")
             continue
+        problems += [p for p in _check_exercises(nb, page, declared[nb], variant) if p not in problems]
         try:
             out.append((page, nb, notebook_parameters(profile, nb, {**variant, **own}, declared[nb])))
         except ValueError as err:
@@ -285,11 +287,88 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
     return out
 
 
+def exercise_runs(notebook: Path, page: str, parameters: dict) -> list[tuple[str, dict]]:
+    """The exercises' runs to make before ``page`` (of ``notebook``, executed with ``parameters``):
+    ``[(run name, parameters), …]`` (see :mod:`painlib.exercises`). An exercise whose change the page already
+    runs with needs no run of its own."""
+    from .exercises import declared_exercises, solution_page
+
+    variant = page[len(notebook.stem) + 1 :] or None
+    return [
+        (solution_page(page, ex.label), {**parameters, **ex.parameters})
+        for ex in declared_exercises(notebook)
+        if ex.applies_to(variant) and any(parameters.get(k) != v for k, v in ex.parameters.items())
+    ]
+
+
+def _check_exercises(notebook: Path, page: str, declared: dict, variant: dict) -> list[str]:
+    """Problems with the exercises ``page`` declares: parameters it does not declare, fixed by its variant, or
+    out of range; unknown variant names."""
+    import ast
+
+    from .exercises import declared_exercises
+
+    problems = []
+    names = set(notebook_variants(notebook))
+    for ex in declared_exercises(notebook):
+        unknown = sorted(set(ex.pages or ()) - names)
+        if unknown:
+            problems.append(f"{notebook.name}: exercise {ex.label} names unknown pages {unknown}")
+        for key, value in ex.parameters.items():
+            if key not in declared or key in variant:
+                why = "does not declare it" if key not in declared else "its variant pages set it"
+                problems.append(f"{notebook.name}: exercise {ex.label} changes {key!r}, but the notebook {why}")
+                continue
+            try:
+                _check_parameter(notebook.stem, key, value, ast.literal_eval(declared[key]["default"]))
+            except ValueError as err:
+                problems.append(f"exercise {ex.label}: {err}")
+    return problems
+
+
+def execute_page(
+    notebook: Path,
+    out_dir: Path,
+    parameters: dict,
+    *,
+    page: str | None = None,
+    solutions: bool = True,
+    progress: bool = True,
+    announce=None,
+) -> Path:
+    """Execute the exercises' runs of ``page`` into ``out_dir/solutions`` (unless ``solutions`` is false), then
+        the page itself into ``out_dir``; return the executed page. ``announce(name)`` is called before each run, and
+    ``announce(name, seconds)`` after each exercise run."""
+    from .exercises import SOLUTIONS
+
+    page = page or notebook.stem
+    if solutions:
+        for name, params in exercise_runs(notebook, page, parameters):
+            if announce:
+                announce(name)
+            started = time.perf_counter()
+            execute_notebook(notebook, out_dir / SOLUTIONS, params, progress=progress, page=name, solution_of=page)
+            if announce:
+                announce(name, time.perf_counter() - started)
+    if announce:
+        announce(page)
+    return execute_notebook(notebook, out_dir, parameters, progress=progress, page=page)
+
+
 def execute_notebook(
-    notebook: Path, out_dir: Path, parameters: dict, *, progress: bool = True, page: str | None = None
+    notebook: Path,
+    out_dir: Path,
+    parameters: dict,
+    *,
+    progress: bool = True,
+    page: str | None = None,
+    solution_of: str | None = None,
 ) -> Path:
     """Execute one notebook with papermill into ``out_dir/<page>.ipynb`` (``page`` defaults to the notebook's
-    name); raise :class:`NotebookError` on failure."""
+    name); raise :class:`NotebookError` on failure. ``solution_of`` names the page when this is one of its
+    exercises' runs (:func:`execute_page`)."""
+    import json
+
     import papermill as pm
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -298,15 +377,24 @@ def execute_notebook(
     partial = out_dir / f".{page}.running.ipynb"
     # Progress bars belong in the terminal (the runner shows one per notebook), not in the published pages;
     # the kernel inherits this environment (see painlib.progress).
-    previous = {k: os.environ.get(k) for k in ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE", "PAINLIB_EXECUTED_DIR")}
+    keys = ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE", "PAINLIB_EXECUTED_DIR", "PAINLIB_PAGE", "PAINLIB_PARAMETERS")
+    keys += ("PAINLIB_NOTEBOOK",)
+    previous = {k: os.environ.get(k) for k in (*keys, "PAINLIB_SOLUTION_OF")}
     log_file = out_dir / f"{page}.log"
     log_file.unlink(missing_ok=True)
     os.environ["PAINLIB_PROGRESS"] = "0"
     os.environ["PAINLIB_LOG_FILE"] = str(log_file)  # painlib's log lines go here, not onto the page
     os.environ["PAINLIB_EXECUTED_DIR"] = str(out_dir)  # where a page finds the pages executed before it
+    os.environ["PAINLIB_PAGE"] = solution_of or page  # painlib.exercises: whose exercises' runs to read
+    os.environ["PAINLIB_PARAMETERS"] = json.dumps(parameters)
+    os.environ["PAINLIB_NOTEBOOK"] = str(Path(notebook).resolve())
+    if solution_of:
+        os.environ["PAINLIB_SOLUTION_OF"] = solution_of
+    else:
+        os.environ.pop("PAINLIB_SOLUTION_OF", None)
     try:
         pm.execute_notebook(
-            with_provenance(notebook, time.time()),
+            with_provenance(notebook, time.time(), variant=(solution_of or page)[len(notebook.stem) + 1 :] or None),
             str(partial),
             parameters=parameters,
             cwd=str(ROOT),
@@ -332,14 +420,33 @@ def execute_notebook(
     return output
 
 
-def with_provenance(notebook: Path, started: float):
-    """The notebook with two cells appended: a heading and a cell (its code hidden on the page) that shows
-    :func:`painlib.provenance.provenance` for the page's parameters, ``started`` being when execution began."""
+def cells_for_page(nb, variant: str | None):
+    """``nb`` without the cells meant for other pages: a cell whose metadata ``painlib.pages`` lists variant names
+    appears only on those pages of a notebook with variants (e.g. one training page holds the chapter's
+    exercises). Raises ``ValueError`` for a name the notebook's variants do not have."""
+    names = {v["name"] for v in nb.metadata.get("painlib", {}).get("variants", [])}
+    kept = []
+    for cell in nb.cells:
+        pages = cell.metadata.get("painlib", {}).get("pages")
+        if pages is not None and (not isinstance(pages, list) or set(pages) - names):
+            raise ValueError(
+                f"cell {cell.get('id')}: metadata painlib.pages {pages!r} names no page of {sorted(names)}"
+            )
+        if pages is None or variant in pages:
+            kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+def with_provenance(notebook: Path, started: float, variant: str | None = None):
+    """The notebook as ``variant``'s page (:func:`cells_for_page`) with two cells appended: a heading and a cell
+    (its code hidden on the page) that shows :func:`painlib.provenance.provenance` for the page's parameters,
+    ``started`` being when execution began."""
     import ast
 
     import nbformat
 
-    nb = nbformat.read(notebook, as_version=4)
+    nb = cells_for_page(nbformat.read(notebook, as_version=4), variant)
     declared = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
     names = []
     if declared is not None:
@@ -448,8 +555,10 @@ def run(
     build: bool = True,
     out_dir: Path = EXECUTED,
     progress: bool = True,
+    solutions: bool = True,
 ) -> list[Path]:
-    """Execute the notebooks (all, or those whose name starts with one of ``only``) and build the book."""
+    """Execute the notebooks (all, or those whose name starts with one of ``only``) and build the book; each page
+    after its exercises' runs unless ``solutions`` is false (:func:`execute_page`)."""
     prof = load_profile(profile)
     notebooks = list_notebooks()
     if only:
@@ -463,9 +572,18 @@ def run(
         planned = [item for item in planned if item[0] in wanted]
     outputs = []
     for i, (page, nb, params) in enumerate(planned, 1):
-        print(f"[{i}/{len(planned)}] {page} — profile {prof['name']}", flush=True)
+
+        def announce(name, seconds=None, i=i, page=page):
+            what = "" if name == page else f" — exercise run {name.split('.', 1)[1]}"
+            done = f" done in {seconds:.0f} s" if seconds is not None else f" — profile {prof['name']}"
+            print(f"[{i}/{len(planned)}] {page}{what}{done}", flush=True)
+
         t0 = time.perf_counter()
-        outputs.append(execute_notebook(nb, Path(out_dir), params, progress=progress, page=page))
+        outputs.append(
+            execute_page(
+                nb, Path(out_dir), params, page=page, solutions=solutions, progress=progress, announce=announce
+            )
+        )
         print(f"[{i}/{len(planned)}] {page} done in {time.perf_counter() - t0:.0f} s", flush=True)
     if build:
         index = build_book()
@@ -489,6 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="override a parameter")
     r.add_argument("--no-build", action="store_true", help="execute only; do not build the book")
     r.add_argument("--out-dir", default=str(EXECUTED), help="where executed notebooks go")
+    r.add_argument("--no-solutions", action="store_true", help="skip the exercises' runs (their solutions then say so)")
     sub.add_parser("build", help="build the book from executed notebooks")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -506,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
             overrides=parse_overrides(args.param),
             build=not args.no_build,
             out_dir=Path(args.out_dir),
+            solutions=not args.no_solutions,
         )
     except (NotebookError, FileNotFoundError, ValueError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)

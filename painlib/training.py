@@ -521,6 +521,16 @@ def run_details(store: str | os.PathLike, results: pd.DataFrame) -> tuple[pd.Dat
     return pd.concat(histories, ignore_index=True), pd.concat(predictions, ignore_index=True)
 
 
+def loss_drop(histories: pd.DataFrame, by=("model",)) -> pd.Series:
+    """Share by which the training loss fell from the first epoch to the last, per ``by`` group (mean over the
+    group's runs): 0.2 means the last epoch's loss is 20 % below the first's; negative, it rose. ``histories`` as
+    :func:`run_details` gives them (columns key, epoch, loss). With one epoch there is nothing to compare (NaN)."""
+    per_run = histories.sort_values("epoch").groupby([*by, "key"], sort=False)["loss"]
+    drop = 1 - per_run.last() / per_run.first()
+    drop[per_run.size() < 2] = np.nan
+    return drop.groupby(list(by), sort=False).mean().rename("loss_drop")
+
+
 def learned(results: pd.DataFrame, metric: str = "auc", chance: float = 0.5) -> pd.DataFrame:
     """Per model: mean and standard error of ``metric`` over runs, and ``learned`` — the mean lies more than
     two standard errors above ``chance`` (AUC 0.5: the model ranks pain above no pain more often than a coin)."""

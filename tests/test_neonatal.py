@@ -121,6 +121,18 @@ def test_augmentation_resumes_and_counts_rejects_per_original(tmp_path):
     pd.testing.assert_frame_equal(again, copies)
 
 
+def test_no_copies_is_a_run_without_augmentation(tmp_path):
+    """copies = 0 (chapter 05's first exercise): no copy, no share of rejects, and the tables keep their columns."""
+    path = tmp_path / "0.png"
+    write_png(path, np.full((32, 32, 3), 90, np.uint8))
+    originals = pd.DataFrame([{"path": str(path), "dataset": "icope", "subject": "s0", "label": 1}])
+    copies, counts = augment.augment_manifest(originals, tmp_path / "out", 0, detect=lambda image: True, progress=False)
+    assert copies.empty and counts["made"].tolist() == [0]
+    assert np.isnan(augment.rejection_table(counts).loc["icope", "rejected_share"])
+    drawn = augment.transform_table([str(path)], 0, detect=lambda image: True)
+    assert drawn.empty and {"theta", "zx", "brightness", "face_found"} <= set(drawn.columns)
+
+
 # ------------------------------------------------------------------------------------------------- folds
 
 

@@ -196,3 +196,17 @@ def test_no_subject_on_both_sides_of_an_unbalanced_manifest():
             assert len(train) + len(test) == len(df)
     with pytest.raises(ValueError, match="appear in both train and test"):
         training.check_subject_disjoint(df.iloc[:50], df.iloc[40:])
+
+
+def test_loss_drop_is_the_share_the_loss_fell_per_group():
+    histories = pd.DataFrame(
+        {
+            "model": ["a"] * 4 + ["b"],
+            "key": ["k1", "k1", "k2", "k2", "k3"],
+            "epoch": [1, 0, 0, 1, 0],  # out of order on purpose
+            "loss": [0.8, 1.0, 2.0, 1.2, 0.7],
+        }
+    )
+    drop = training.loss_drop(histories)
+    assert drop["a"] == pytest.approx((0.2 + 0.4) / 2)  # mean over the two runs of `a`
+    assert np.isnan(drop["b"])  # one epoch: nothing to compare

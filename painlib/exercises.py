@@ -1,0 +1,197 @@
+"""Exercise solutions whose numbers come from an executed run of the exercise's parameter change.
+
+A notebook declares its exercises in its metadata, ``painlib.exercises``: a list of
+``{"label": "ex-00-augment", "parameters": {"augment": true}}``, optionally with ``"pages": ["image_wise"]`` to
+make the run for some of a notebook's variant pages only. Before it executes a page, the runner
+(:mod:`painlib.run`) executes the same notebook once per exercise, with the page's parameters and the exercise's
+change, into ``<executed>/solutions/<page>.<label>.ipynb``. The page's solution cell then calls
+:func:`solution`, which reads what that run glued: its numbers, its sentences and the tables it kept with
+:func:`painlib.report.keep`. Nothing in a solution is typed; a solution whose run is missing, or was made with
+other parameters, says so instead of showing stale numbers.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+#: Folder, inside the executed pages' folder, of the exercises' runs (not pages of the book).
+SOLUTIONS = "solutions"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise with a computed solution: its ``label``, the ``parameters`` it changes, and the variant
+    pages (``pages``, names of :func:`painlib.run.notebook_variants`) it is run for; ``None``: every page."""
+
+    label: str
+    parameters: dict
+    pages: tuple[str, ...] | None = None
+
+    def applies_to(self, variant: str | None) -> bool:
+        return self.pages is None or variant in self.pages
+
+
+def declared_exercises(notebook: str | os.PathLike) -> list[Exercise]:
+    """The exercises a notebook declares in its metadata ``painlib.exercises``, checked for shape."""
+    import nbformat
+
+    path = Path(notebook)
+    items = nbformat.read(path, as_version=4).metadata.get("painlib", {}).get("exercises", [])
+    problem = None
+    if not isinstance(items, list):
+        problem = "must be a list"
+    else:
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("label"), str):
+                problem = f"entry {item!r} has no text label"
+            elif not isinstance(item.get("parameters"), dict) or not item["parameters"]:
+                problem = f"exercise {item['label']!r} changes no parameters"
+            elif set(item) - {"label", "parameters", "pages"}:
+                problem = f"exercise {item['label']!r} has unknown keys {sorted(set(item) - {'label', 'parameters', 'pages'})}"
+            elif "pages" in item and not (
+                isinstance(item["pages"], list) and all(isinstance(p, str) for p in item["pages"])
+            ):
+                problem = f"exercise {item['label']!r}: pages must be a list of variant names"
+            if problem:
+                break
+        labels = [item["label"] for item in items] if problem is None else []
+        if problem is None and len(set(labels)) != len(labels):
+            problem = f"labels repeat: {labels}"
+    if problem:
+        raise ValueError(f"{path.name}: metadata painlib.exercises {problem}")
+    return [Exercise(i["label"], dict(i["parameters"]), tuple(i["pages"]) if "pages" in i else None) for i in items]
+
+
+def solution_page(page: str, label: str) -> str:
+    """Name of the executed run of exercise ``label`` for ``page``: ``<page>.<label>``."""
+    return f"{page}.{label}"
+
+
+def read_outputs(notebook: str | os.PathLike) -> tuple[dict[str, str], dict]:
+    """What an executed notebook glued (name → Markdown where it glued a sentence, else the plain-text form) and
+    the parameters papermill ran it with; ``({}, {})`` if it does not exist."""
+    path = Path(notebook)
+    if not path.is_file():
+        return {}, {}
+    nb = json.loads(path.read_text())
+    found = {}
+    for cell in nb["cells"]:
+        for output in cell.get("outputs", []):
+            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
+            data = output.get("data", {})
+            text = data.get(
+                "application/papermill.record/text/markdown", data.get("application/papermill.record/text/plain")
+            )
+            if name and text is not None:
+                found[name] = "".join(text) if isinstance(text, list) else text
+    return found, nb.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {}
+
+
+@dataclass
+class Solution:
+    """The run behind one exercise's solution: ``available`` when it was made for this page with the page's
+    parameters and the exercise's change; else ``reason`` says why not (as a sentence for the page)."""
+
+    label: str
+    parameters: dict
+    available: bool
+    reason: str = ""
+    values: dict[str, str] = field(default_factory=dict)
+
+    def number(self, name: str) -> float:
+        """A number the run glued under ``name``."""
+        return float(self._get(name))
+
+    def text(self, name: str) -> str:
+        """A sentence (Markdown) or value the run glued under ``name``, as text."""
+        return self._get(name)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A table the run kept with :func:`painlib.report.keep`."""
+        return pd.read_json(io.StringIO(ast.literal_eval(self._get(name))), orient="split")
+
+    def _get(self, name: str) -> str:
+        if not self.available:
+            raise LookupError(f"the run of {self.label} is not available: {self.reason}")
+        if name not in self.values:
+            raise KeyError(f"the run of {self.label} glued no {name!r}; it glued {sorted(self.values)}")
+        return self.values[name]
+
+    @property
+    def command(self) -> str:
+        """The re-run the exercise asks for, as a reader types it."""
+        return f"python -m painlib run --only {os.environ.get('PAINLIB_PAGE', '')} " + command_line(self.parameters)
+
+
+def command_line(parameters: dict) -> str:
+    """``{"augment": True, "models": ["a", "b"]}`` → ``-p augment=true -p models='["a", "b"]'`` (shell-quoted)."""
+    out = []
+    for key, value in parameters.items():
+        text = json.dumps(value)
+        out.append(f"-p {key}='{text}'" if any(c in text for c in ' []{},"') else f"-p {key}={text}")
+    return " ".join(out)
+
+
+def is_solution_run() -> bool:
+    """Whether the running notebook is itself an exercise's run (its own solution cells then have nothing to
+    read)."""
+    return bool(os.environ.get("PAINLIB_SOLUTION_OF"))
+
+
+def solution(label: str) -> Solution:
+    """The executed run of exercise ``label`` for the page being executed (the runner names the page, its notebook,
+    its parameters and the executed folder in ``PAINLIB_PAGE``, ``PAINLIB_NOTEBOOK``, ``PAINLIB_PARAMETERS`` and
+    ``PAINLIB_EXECUTED_DIR``).
+
+    The run is used only if its parameters are the page's with the exercise's change; otherwise, or when it is
+    missing, the :class:`Solution` is not ``available`` and its ``reason`` says why.
+    """
+    from .reproduces import executed_dir
+
+    page = os.environ.get("PAINLIB_PAGE", "")
+    notebook = Path(os.environ["PAINLIB_NOTEBOOK"]) if os.environ.get("PAINLIB_NOTEBOOK") else _notebook_of(page)
+    exercise = next((e for e in declared_exercises(notebook) if e.label == label), None) if notebook else None
+    if exercise is None:
+        raise KeyError(f"page {page!r} declares no exercise {label!r} in its metadata painlib.exercises")
+    if is_solution_run():
+        return Solution(label, exercise.parameters, False, "this run is itself an exercise's run")
+    variant = page[len(notebook.stem) + 1 :] or None
+    if not exercise.applies_to(variant):
+        names = ", ".join(f"`{p}`" for p in exercise.pages)
+        return Solution(label, exercise.parameters, False, f"this exercise's run is made for the {names} page only")
+    own = json.loads(os.environ.get("PAINLIB_PARAMETERS", "{}"))
+    if all(own.get(k) == v for k, v in exercise.parameters.items()):
+        return Solution(label, exercise.parameters, False, "this page already runs with the exercise's change")
+    expected = {**own, **exercise.parameters}
+    path = executed_dir() / SOLUTIONS / f"{solution_page(page, label)}.ipynb"
+    values, ran_with = read_outputs(path)
+    if not values:
+        reason = "this build did not make the exercise's run"
+    elif ran_with != expected:
+        differ = sorted(k for k in set(ran_with) | set(expected) if ran_with.get(k) != expected.get(k))
+        reason = f"the exercise's run on disk was made with other values of {differ}"
+    else:
+        return Solution(label, exercise.parameters, True, values=values)
+    return Solution(label, exercise.parameters, False, reason)
+
+
+def _notebook_of(page: str) -> Path | None:
+    from .run import NOTEBOOKS
+
+    stems = [p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if page == p.stem or page.startswith(p.stem + "_")]
+    return max(stems, key=lambda p: len(p.stem), default=None)
+
+
+def unavailable(solution: Solution) -> str:
+    """The sentence a page shows in place of a solution whose run is not available."""
+    return (
+        f"This solution is computed from a run of this page with the exercise's change, and {solution.reason}. "
+        f"`python -m painlib run --only {os.environ.get('PAINLIB_PAGE', '')}` makes it along with the page."
+    )
