@@ -24,6 +24,11 @@ import pandas as pd
 #: Folder, inside the executed pages' folder, of the exercises' runs (not pages of the book).
 SOLUTIONS = "solutions"
 
+#: Why a solution's run is not available (:attr:`Solution.reason`), where the page must say more than the reason.
+ALREADY_CHANGED = "this page already runs with the exercise's change"
+NOT_BY_RUNNER = "this page was not executed by `python -m painlib run`"
+NOT_MADE = "this build did not make the exercise's run"
+
 
 @dataclass(frozen=True)
 class Exercise:
@@ -124,20 +129,6 @@ class Solution:
             raise KeyError(f"the run of {self.label} glued no {name!r}; it glued {sorted(self.values)}")
         return self.values[name]
 
-    @property
-    def command(self) -> str:
-        """The re-run the exercise asks for, as a reader types it."""
-        return f"python -m painlib run --only {os.environ.get('PAINLIB_PAGE', '')} " + command_line(self.parameters)
-
-
-def command_line(parameters: dict) -> str:
-    """``{"augment": True, "models": ["a", "b"]}`` → ``-p augment=true -p models='["a", "b"]'`` (shell-quoted)."""
-    out = []
-    for key, value in parameters.items():
-        text = json.dumps(value)
-        out.append(f"-p {key}='{text}'" if any(c in text for c in ' []{},"') else f"-p {key}={text}")
-    return " ".join(out)
-
 
 def is_solution_run() -> bool:
     """Whether the running notebook is itself an exercise's run (its own solution cells then have nothing to
@@ -156,6 +147,8 @@ def solution(label: str) -> Solution:
     from .reproduces import executed_dir
 
     page = os.environ.get("PAINLIB_PAGE", "")
+    if not page:  # e.g. "Run all" in Jupyter: no runner, so no exercise runs beside the page
+        return Solution(label, {}, False, NOT_BY_RUNNER)
     notebook = Path(os.environ["PAINLIB_NOTEBOOK"]) if os.environ.get("PAINLIB_NOTEBOOK") else _notebook_of(page)
     exercise = next((e for e in declared_exercises(notebook) if e.label == label), None) if notebook else None
     if exercise is None:
@@ -168,12 +161,12 @@ def solution(label: str) -> Solution:
         return Solution(label, exercise.parameters, False, f"this exercise's run is made for the {names} page only")
     own = json.loads(os.environ.get("PAINLIB_PARAMETERS", "{}"))
     if all(own.get(k) == v for k, v in exercise.parameters.items()):
-        return Solution(label, exercise.parameters, False, "this page already runs with the exercise's change")
+        return Solution(label, exercise.parameters, False, ALREADY_CHANGED)
     expected = {**own, **exercise.parameters}
     path = executed_dir() / SOLUTIONS / f"{solution_page(page, label)}.ipynb"
     values, ran_with = read_outputs(path)
     if not values:
-        reason = "this build did not make the exercise's run"
+        reason = NOT_MADE
     elif ran_with != expected:
         differ = sorted(k for k in set(ran_with) | set(expected) if ran_with.get(k) != expected.get(k))
         reason = f"the exercise's run on disk was made with other values of {differ}"
@@ -190,8 +183,21 @@ def _notebook_of(page: str) -> Path | None:
 
 
 def unavailable(solution: Solution) -> str:
-    """The sentence a page shows in place of a solution whose run is not available."""
+    """The sentence a page shows in place of a solution whose run is not available, saying why and what to do."""
+    page = os.environ.get("PAINLIB_PAGE", "")
+    profile = json.loads(os.environ.get("PAINLIB_PARAMETERS", "{}")).get("profile")
+    rerun = f"`python -m painlib run{f' --profile {profile}' if profile else ''} --only {page}`"
+    if solution.reason == ALREADY_CHANGED:
+        return (
+            "This page already runs with the exercise's change, so it has nothing to compare the change with; "
+            "the page made with the profile's own value shows this solution."
+        )
+    if solution.reason == NOT_BY_RUNNER:
+        return (
+            "This solution is computed from a run of this page with the exercise's change, which "
+            "`python -m painlib run` makes before the page; this page was executed without it."
+        )
     return (
         f"This solution is computed from a run of this page with the exercise's change, and {solution.reason}. "
-        f"`python -m painlib run --only {os.environ.get('PAINLIB_PAGE', '')}` makes it along with the page."
+        f"{rerun}, with the `-p` settings this page was made with, makes it along with the page."
     )

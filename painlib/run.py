@@ -336,13 +336,17 @@ def execute_page(
     progress: bool = True,
     announce=None,
 ) -> Path:
-    """Execute the exercises' runs of ``page`` into ``out_dir/solutions`` (unless ``solutions`` is false), then
-        the page itself into ``out_dir``; return the executed page. ``announce(name)`` is called before each run, and
-    ``announce(name, seconds)`` after each exercise run."""
+    """Execute the exercises' runs of ``page`` into ``out_dir/solutions``, then the page itself into ``out_dir``;
+    return the executed page. With ``solutions`` false the runs are skipped and any of the page's runs on disk are
+    removed, so its solutions say they are missing instead of showing numbers from older code or data.
+    ``announce(name)`` is called before each run, and ``announce(name, seconds)`` after each exercise run."""
     from .exercises import SOLUTIONS
 
     page = page or notebook.stem
-    if solutions:
+    if not solutions:  # a run on disk may be from older code or data under the same parameters: not shown
+        for name, _ in exercise_runs(notebook, page, parameters):
+            (out_dir / SOLUTIONS / f"{name}.ipynb").unlink(missing_ok=True)
+    else:
         for name, params in exercise_runs(notebook, page, parameters):
             if announce:
                 announce(name)
@@ -377,6 +381,7 @@ def execute_notebook(
     partial = out_dir / f".{page}.running.ipynb"
     # Progress bars belong in the terminal (the runner shows one per notebook), not in the published pages;
     # the kernel inherits this environment (see painlib.progress).
+    as_json = json.dumps(parameters)  # before the environment changes: a value JSON cannot hold stops here
     keys = ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE", "PAINLIB_EXECUTED_DIR", "PAINLIB_PAGE", "PAINLIB_PARAMETERS")
     keys += ("PAINLIB_NOTEBOOK",)
     previous = {k: os.environ.get(k) for k in (*keys, "PAINLIB_SOLUTION_OF")}
@@ -386,7 +391,7 @@ def execute_notebook(
     os.environ["PAINLIB_LOG_FILE"] = str(log_file)  # painlib's log lines go here, not onto the page
     os.environ["PAINLIB_EXECUTED_DIR"] = str(out_dir)  # where a page finds the pages executed before it
     os.environ["PAINLIB_PAGE"] = solution_of or page  # painlib.exercises: whose exercises' runs to read
-    os.environ["PAINLIB_PARAMETERS"] = json.dumps(parameters)
+    os.environ["PAINLIB_PARAMETERS"] = as_json
     os.environ["PAINLIB_NOTEBOOK"] = str(Path(notebook).resolve())
     if solution_of:
         os.environ["PAINLIB_SOLUTION_OF"] = solution_of
@@ -403,7 +408,7 @@ def execute_notebook(
             request_save_on_cell_execute=False,
         )
     except pm.PapermillExecutionError as err:
-        number, first_line = _source_cell(partial, err.cell_index)
+        number, first_line = _source_cell(partial, err.cell_index, notebook)
         raise NotebookError(
             f"{page if page != notebook.stem else notebook.name} failed in cell {number} (`{first_line}`): "
             f"{err.ename}: {err.evalue}\nPartial output kept at {partial}"
@@ -510,18 +515,24 @@ def _show_warnings(log_file: Path) -> None:
         print(f"  {line}", file=sys.stderr)
 
 
-def _source_cell(executed: Path, index: int) -> tuple[int, str]:
-    """1-based number of a cell in the *source* notebook (papermill inserts a cell) and its first line."""
+def _source_cell(executed: Path, index: int, source: Path) -> tuple[int, str]:
+    """1-based number of a cell in the *source* notebook (papermill inserts a cell, and a variant page leaves out
+    cells meant for other pages; see :func:`cells_for_page`) and its first line."""
     import nbformat
 
-    cells = [
+    cells = [  # as papermill counted them: without the error cells it adds once a cell failed
         c
         for c in nbformat.read(executed, as_version=4).cells
         if "papermill-error-cell-tag" not in c.metadata.get("tags", [])
     ]
-    injected = sum("injected-parameters" in c.metadata.get("tags", []) for c in cells[:index])
-    first = next((line for line in cells[index].source.splitlines() if line.strip()), "")
-    return index - injected + 1, first[:80]
+    failed = cells[index]
+    ids = [c.get("id") for c in nbformat.read(source, as_version=4).cells]
+    if failed.get("id") in ids:
+        number = ids.index(failed.get("id")) + 1
+    else:  # an executed copy without the source's cell ids: count the cells papermill inserted
+        number = index - sum("injected-parameters" in c.metadata.get("tags", []) for c in cells[:index]) + 1
+    first = next((line for line in failed.source.splitlines() if line.strip()), "")
+    return number, first[:80]
 
 
 def build_book(*, strict: bool = True, source: Path = ROOT) -> Path:

@@ -524,10 +524,11 @@ def run_details(store: str | os.PathLike, results: pd.DataFrame) -> tuple[pd.Dat
 def loss_drop(histories: pd.DataFrame, by=("model",)) -> pd.Series:
     """Share by which the training loss fell from the first epoch to the last, per ``by`` group (mean over the
     group's runs): 0.2 means the last epoch's loss is 20 % below the first's; negative, it rose. ``histories`` as
-    :func:`run_details` gives them (columns key, epoch, loss). With one epoch there is nothing to compare (NaN)."""
+    :func:`run_details` gives them (columns key, epoch, loss). With one epoch there is nothing to compare, and a
+    run whose loss became NaN (diverged) has no drop: both NaN, and a group's mean skips them."""
     per_run = histories.sort_values("epoch").groupby([*by, "key"], sort=False)["loss"]
-    drop = 1 - per_run.last() / per_run.first()
-    drop[per_run.size() < 2] = np.nan
+    # The first and last rows themselves (GroupBy.first/last would skip a NaN loss and hide a run that diverged).
+    drop = per_run.agg(lambda loss: 1 - loss.iloc[-1] / loss.iloc[0] if len(loss) > 1 else np.nan)
     return drop.groupby(list(by), sort=False).mean().rename("loss_drop")
 
 

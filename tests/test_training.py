@@ -210,3 +210,5 @@ def test_loss_drop_is_the_share_the_loss_fell_per_group():
     drop = training.loss_drop(histories)
     assert drop["a"] == pytest.approx((0.2 + 0.4) / 2)  # mean over the two runs of `a`
     assert np.isnan(drop["b"])  # one epoch: nothing to compare
+    diverged = pd.DataFrame({"model": "c", "key": "k4", "epoch": [0, 1, 2], "loss": [1.0, 0.5, np.nan]})
+    assert np.isnan(training.loss_drop(diverged)["c"])  # not the 0.5 a NaN-skipping last() would give
