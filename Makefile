@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 PROFILE ?= cpu
+# RUN_ARGS=--no-solutions: the book without its exercise runs (about 10 minutes less under cpu)
+RUN_ARGS ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
@@ -16,7 +18,7 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 book: $(STAMP)
-	$(PY) -m painlib run --profile $(PROFILE)
+	$(PY) -m painlib run --profile $(PROFILE) $(RUN_ARGS)
 
 test: $(STAMP)
 	$(PY) -m pytest
