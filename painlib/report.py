@@ -29,6 +29,14 @@ def claim(name: str, holds: bool, if_true: str, if_false: str) -> bool:
     return bool(holds)
 
 
+def say(name: str, text: str) -> None:
+    """Glue under ``name`` a Markdown sentence put together from computed parts (use :func:`claim` where the page
+    chooses between two sentences by one check)."""
+    from IPython.display import Markdown
+
+    _glue(name, Markdown(text))
+
+
 def numbers(prefix: str = "", **values) -> None:
     """Glue each value under ``prefix + name`` (floats as plain Python floats), e.g. ``numbers("acc_", cp=0.61)``.
     A value that is not finite is an error: a page must not print ``nan`` as a finding."""

@@ -340,3 +340,22 @@ def test_the_settings_table_names_each_cut_from_the_protocol():
         "copies 4 (paper 20)",
         "VGG-Face's fine-tuning stage skipped",
     ]
+
+
+def test_one_class_folds_and_runs_side_by_side():
+    predictions = pd.DataFrame(
+        {
+            "model": ["a"] * 4 + ["b"] * 4,
+            "run": [0, 0, 1, 1] * 2,
+            "prob_pain": [0.6, 0.7, 0.2, 0.9, 0.1, 0.4, 0.3, 0.2],  # b calls "no pain" throughout
+        }
+    )
+    one_class = neonatal.one_class_folds(predictions)
+    assert one_class.to_dict() == {"a": 1, "b": 2}  # a's fold 0 is all pain (0.6, 0.7); fold 1 has both
+    results = pd.DataFrame({"model": ["a", "a", "b", "b"], "run": [0, 1, 0, 1], "accuracy": [0.5, 0.7, 0.6, 0.6]})
+    table = neonatal.accuracy_by_run(
+        {"with": (results, one_class), "without": (results.assign(accuracy=0.5), one_class)}
+    )
+    assert table.loc["a", ("with", "mean")] == pytest.approx(0.6)
+    assert table.loc["a", ("with", "std")] == pytest.approx(0.1)  # population std, as Tables 1-2
+    assert table.loc["b", ("without", "one_class_folds")] == 2 and table.loc["b", ("with", "folds")] == 2

@@ -20,6 +20,9 @@ def glued(executed) -> dict[str, dict[str, str]]:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             if name:
+                # One value per name: a second glue would silently replace what the prose (or a reader of this
+                # page's glue, such as an exercise's solution) takes for the first.
+                assert name not in out, f"{executed.name}: {name!r} glued twice"
                 out[name] = {k.removeprefix(PREFIX): v for k, v in output.get("data", {}).items()}
     return out
 
