@@ -42,6 +42,10 @@ class Exercise:
     def applies_to(self, variant: str | None) -> bool:
         return self.pages is None or variant in self.pages
 
+    def changes(self, parameters: dict) -> bool:
+        """Whether a page run with ``parameters`` differs from the exercise's change (else it needs no run)."""
+        return any(parameters.get(k) != v for k, v in self.parameters.items())
+
 
 def declared_exercises(notebook: str | os.PathLike) -> list[Exercise]:
     """The exercises a notebook declares in its metadata ``painlib.exercises``, checked for shape."""
@@ -80,23 +84,15 @@ def solution_page(page: str, label: str) -> str:
 
 
 def read_outputs(notebook: str | os.PathLike) -> tuple[dict[str, str], dict]:
-    """What an executed notebook glued (name → Markdown where it glued a sentence, else the plain-text form) and
-    the parameters papermill ran it with; ``({}, {})`` if it does not exist."""
+    """What an executed notebook glued (:func:`painlib.reproduces.read_glue`) and the parameters papermill ran it
+    with; ``({}, {})`` if it does not exist."""
+    from .reproduces import read_glue
+
     path = Path(notebook)
     if not path.is_file():
         return {}, {}
-    nb = json.loads(path.read_text())
-    found = {}
-    for cell in nb["cells"]:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            data = output.get("data", {})
-            text = data.get(
-                "application/papermill.record/text/markdown", data.get("application/papermill.record/text/plain")
-            )
-            if name and text is not None:
-                found[name] = "".join(text) if isinstance(text, list) else text
-    return found, nb.get("metadata", {}).get("papermill", {}).get("parameters", {}) or {}
+    parameters = json.loads(path.read_text()).get("metadata", {}).get("papermill", {}).get("parameters", {})
+    return read_glue(path), parameters or {}
 
 
 @dataclass
@@ -113,10 +109,6 @@ class Solution:
     def number(self, name: str) -> float:
         """A number the run glued under ``name``."""
         return float(self._get(name))
-
-    def text(self, name: str) -> str:
-        """A sentence (Markdown) or value the run glued under ``name``, as text."""
-        return self._get(name)
 
     def table(self, name: str) -> pd.DataFrame:
         """A table the run kept with :func:`painlib.report.keep`."""
@@ -149,18 +141,19 @@ def solution(label: str) -> Solution:
     page = os.environ.get("PAINLIB_PAGE", "")
     if not page:  # e.g. "Run all" in Jupyter: no runner, so no exercise runs beside the page
         return Solution(label, {}, False, NOT_BY_RUNNER)
-    notebook = Path(os.environ["PAINLIB_NOTEBOOK"]) if os.environ.get("PAINLIB_NOTEBOOK") else _notebook_of(page)
-    exercise = next((e for e in declared_exercises(notebook) if e.label == label), None) if notebook else None
+    from .run import variant_of
+
+    notebook = Path(os.environ["PAINLIB_NOTEBOOK"])  # set by the runner with the page
+    exercise = next((e for e in declared_exercises(notebook) if e.label == label), None)
     if exercise is None:
         raise KeyError(f"page {page!r} declares no exercise {label!r} in its metadata painlib.exercises")
     if is_solution_run():
         return Solution(label, exercise.parameters, False, "this run is itself an exercise's run")
-    variant = page[len(notebook.stem) + 1 :] or None
-    if not exercise.applies_to(variant):
+    if not exercise.applies_to(variant_of(notebook, page)):
         names = ", ".join(f"`{p}`" for p in exercise.pages)
         return Solution(label, exercise.parameters, False, f"this exercise's run is made for the {names} page only")
     own = json.loads(os.environ.get("PAINLIB_PARAMETERS", "{}"))
-    if all(own.get(k) == v for k, v in exercise.parameters.items()):
+    if not exercise.changes(own):
         return Solution(label, exercise.parameters, False, ALREADY_CHANGED)
     expected = {**own, **exercise.parameters}
     path = executed_dir() / SOLUTIONS / f"{solution_page(page, label)}.ipynb"
@@ -173,13 +166,6 @@ def solution(label: str) -> Solution:
     else:
         return Solution(label, exercise.parameters, True, values=values)
     return Solution(label, exercise.parameters, False, reason)
-
-
-def _notebook_of(page: str) -> Path | None:
-    from .run import NOTEBOOKS
-
-    stems = [p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if page == p.stem or page.startswith(p.stem + "_")]
-    return max(stems, key=lambda p: len(p.stem), default=None)
 
 
 def unavailable(solution: Solution) -> str:

@@ -117,7 +117,8 @@ def executed_dir() -> Path:
 
 
 def read_glue(notebook: str | os.PathLike) -> dict[str, str]:
-    """The values an executed notebook glued (name → their plain-text form); empty if it does not exist."""
+    """The values an executed notebook glued (name → the Markdown of a glued sentence, else the value's plain-text
+    form); empty if it does not exist. Also read by :mod:`painlib.exercises`."""
     path = Path(notebook)
     if not path.is_file():
         return {}
@@ -125,7 +126,10 @@ def read_glue(notebook: str | os.PathLike) -> dict[str, str]:
     for cell in json.loads(path.read_text())["cells"]:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            text = output.get("data", {}).get("application/papermill.record/text/plain")
+            data = output.get("data", {})
+            text = data.get(
+                "application/papermill.record/text/markdown", data.get("application/papermill.record/text/plain")
+            )
             if name and text is not None:
                 found[name] = "".join(text) if isinstance(text, list) else text
     return found

@@ -267,6 +267,8 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
     for key in per_notebook:
         if not any(nb.stem == key or nb.stem.startswith(key + "_") for nb in notebooks):
             problems.append(f"override for {key!r} names no selected notebook")
+    for nb in notebooks:
+        problems += _check_exercises(nb, declared[nb])
     out = []
     for page, nb, variant in list_pages(notebooks):
         own = {k: v for k, v in common.items() if k in declared[nb]}
@@ -277,7 +279,6 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
         if fixed:
             problems.append(f"{page}: {fixed} are set by the page itself (variant of {nb.name}); select pages instead")
             continue
-        problems += [p for p in _check_exercises(nb, page, declared[nb], variant) if p not in problems]
         try:
             out.append((page, nb, notebook_parameters(profile, nb, {**variant, **own}, declared[nb])))
         except ValueError as err:
@@ -287,29 +288,35 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
     return out
 
 
+def variant_of(notebook: Path, page: str) -> str | None:
+    """The variant name of ``page`` (``04_training_scenario_image_wise`` → ``image_wise``), ``None`` for a
+    notebook's only page."""
+    return page[len(Path(notebook).stem) + 1 :] or None
+
+
 def exercise_runs(notebook: Path, page: str, parameters: dict) -> list[tuple[str, dict]]:
     """The exercises' runs to make before ``page`` (of ``notebook``, executed with ``parameters``):
     ``[(run name, parameters), …]`` (see :mod:`painlib.exercises`). An exercise whose change the page already
     runs with needs no run of its own."""
     from .exercises import declared_exercises, solution_page
 
-    variant = page[len(notebook.stem) + 1 :] or None
     return [
         (solution_page(page, ex.label), {**parameters, **ex.parameters})
         for ex in declared_exercises(notebook)
-        if ex.applies_to(variant) and any(parameters.get(k) != v for k, v in ex.parameters.items())
+        if ex.applies_to(variant_of(notebook, page)) and ex.changes(parameters)
     ]
 
 
-def _check_exercises(notebook: Path, page: str, declared: dict, variant: dict) -> list[str]:
-    """Problems with the exercises ``page`` declares: parameters it does not declare, fixed by its variant, or
-    out of range; unknown variant names."""
+def _check_exercises(notebook: Path, declared: dict) -> list[str]:
+    """Problems with the exercises ``notebook`` declares (``declared``: its parameters): parameters it does not
+    declare, fixed by its variant pages, or out of range; unknown variant names."""
     import ast
 
     from .exercises import declared_exercises
 
     problems = []
-    names = set(notebook_variants(notebook))
+    variants = notebook_variants(notebook)
+    names, variant = set(variants), {k for params in variants.values() for k in params}
     for ex in declared_exercises(notebook):
         unknown = sorted(set(ex.pages or ()) - names)
         if unknown:
@@ -399,7 +406,7 @@ def execute_notebook(
         os.environ.pop("PAINLIB_SOLUTION_OF", None)
     try:
         pm.execute_notebook(
-            with_provenance(notebook, time.time(), variant=(solution_of or page)[len(notebook.stem) + 1 :] or None),
+            with_provenance(notebook, time.time(), variant=variant_of(notebook, solution_of or page)),
             str(partial),
             parameters=parameters,
             cwd=str(ROOT),

@@ -119,7 +119,6 @@ def _answer(executed) -> str:
 
 
 def test_a_page_reads_the_numbers_and_tables_of_its_exercise_run(tmp_path, monkeypatch):
-    monkeypatch.setattr(run, "NOTEBOOKS", tmp_path)  # where painlib.exercises finds the page's notebook
     path = _notebook(
         tmp_path / "07_solver.ipynb", SOLVER, {"exercises": [{"label": "ex-epochs", "parameters": {"epochs": 5}}]}
     )
@@ -142,11 +141,11 @@ def test_a_page_reads_the_numbers_and_tables_of_its_exercise_run(tmp_path, monke
 def test_a_solution_outside_the_runner_names_the_missing_exercise(monkeypatch, tmp_path):
     monkeypatch.delenv("PAINLIB_PAGE", raising=False)  # as in Jupyter's "Run all"
     assert exercises.solution("ex-epochs").reason == exercises.NOT_BY_RUNNER
-    monkeypatch.setattr(run, "NOTEBOOKS", tmp_path)
-    _notebook(
+    path = _notebook(
         tmp_path / "07_solver.ipynb", SOLVER, {"exercises": [{"label": "ex-epochs", "parameters": {"epochs": 5}}]}
     )
-    monkeypatch.setenv("PAINLIB_PAGE", "07_solver")
+    monkeypatch.setenv("PAINLIB_PAGE", "07_solver")  # as the runner sets them
+    monkeypatch.setenv("PAINLIB_NOTEBOOK", str(path))
     with pytest.raises(KeyError, match="declares no exercise 'ex-other'"):
         exercises.solution("ex-other")
     monkeypatch.setenv("PAINLIB_SOLUTION_OF", "07_solver")

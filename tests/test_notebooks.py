@@ -103,13 +103,12 @@ def test_the_reproduces_page_finds_every_value_the_chapters_glue(smoke_book):
 def _pages_with_exercises():
     from painlib.exercises import declared_exercises
 
-    return [
-        pytest.param(
-            page, [e.label for e in declared_exercises(nb) if e.applies_to(page[len(nb.stem) + 1 :] or None)], id=page
-        )
-        for page, nb, _ in run.list_pages()
-        if any(e.applies_to(page[len(nb.stem) + 1 :] or None) for e in declared_exercises(nb))
-    ]
+    pages = []
+    for page, nb, _ in run.list_pages():
+        labels = [e.label for e in declared_exercises(nb) if e.applies_to(run.variant_of(nb, page))]
+        if labels:
+            pages.append(pytest.param(page, labels, id=page))
+    return pages
 
 
 @pytest.mark.notebook
