@@ -78,3 +78,71 @@ def paper_protocol() -> None:
         sweep_epochs=CP_TRAINING["sweep_epochs"],
         rates=", ".join(f"{r:g}" for r in CP_TRAINING["sweep_learning_rates"]),
     )
+
+
+def learning_change(table: pd.DataFrame, first: str, second: str) -> str:
+    """A sentence per network of :func:`painlib.chance.learning_by_run`'s ``table``: whether it learned in run
+    ``first`` and in run ``second``, with its pooled AUC in each (chapter 04's exercise)."""
+    said = []
+    for model, row in table.iterrows():
+        a, b = bool(row[(first, "learned")]), bool(row[(second, "learned")])
+        auc = f"pooled AUC {row[(first, 'auc')]:.2f} in {first}, {row[(second, 'auc')]:.2f} in {second}"
+        if a == b:
+            said.append(f"`{model}` {'learned' if a else 'did not learn'} in both ({auc}).")
+        else:
+            said.append(f"`{model}` learned in {first if a else second} only ({auc}).")
+    return " ".join(said) if said else "The two runs share no network."
+
+
+def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
+    """What :func:`painlib.chance.scenario_order`'s table says of the paper's ordering, in a sentence or two;
+    ``runs_found`` counts the stored runs per scenario (a scenario without runs is named, with what to do)."""
+    missing = [s for s, n in runs_found.items() if n == 0]
+    if missing:
+        return (
+            "The result store holds no runs of "
+            + ", ".join(f"`{s}`" for s in missing)
+            + " with this page's settings, so the ordering cannot be checked: run those pages first."
+        )
+    said = []
+    for row in order.itertuples(index=False):
+        step = f"from `{row[0]}` to `{row[1]}`"
+        if row.verdict == "falls":
+            said.append(
+                f"AUC falls {step} for {row[5]} of the {row.networks} networks that learned in both "
+                f"(Wilcoxon p = {row.p_value:.3f}): this step of the paper's ordering is reproduced."
+            )
+        elif row.verdict == "too few networks":
+            how_many = (
+                f"Only {row.networks} network{'s' if row.networks != 1 else ''}" if row.networks else "No network"
+            )
+            said.append(
+                f"{how_many} learned in both scenarios {step}: too few for the test to resolve anything (it needs "
+                "five), so this step of the paper's ordering is not resolved."
+            )
+        else:
+            p = f"p = {row.p_value:.3f}" if np.isfinite(row.p_value) else "no difference at all"
+            said.append(
+                f"AUC falls {step} for {row[5]} of the {row.networks} networks that learned in both, which the test "
+                f"cannot tell from chance ({p}): this step of the paper's ordering is not resolved."
+            )
+    return " ".join(said)
+
+
+def ordering_finding(wins: list[str], untrained: list[str], metrics=("accuracy", "F1", "AUC")) -> str:
+    """Chapter 05's finding on the dissertation's ordering (VGG-Face ahead of N-CNN), as a sentence fragment after
+    "This run": reproduced only when VGG-Face leads in every one of ``metrics`` *and* no network is in
+    ``untrained`` (networks that did not learn in most folds, whose numbers compare nothing)."""
+    if untrained:
+        return (
+            "**cannot test the dissertation's ordering**: "
+            + ", ".join(f"`{m}`" for m in untrained)
+            + " did not learn in most folds, so its means are not those of a trained network"
+        )
+    if len(wins) == len(metrics):
+        return f"**reproduces the dissertation's ordering**: VGG-Face is ahead of N-CNN in mean {', '.join(metrics)}"
+    return (
+        "**does not reproduce the dissertation's ordering** in full: VGG-Face is ahead of N-CNN in "
+        + (", ".join(wins) if wins else "none")
+        + f" of {', '.join(metrics)}"
+    )
