@@ -18,9 +18,11 @@ import pandas as pd
 from .metrics import classification_metrics
 from .published import NEONATAL_PROTOCOL
 from .session import keyed_rng, quiet_stderr
+from .training import split_chain, validation_split
 
 #: Bump when the training procedure changes in a way that is not visible in its parameters.
-TRAINING_VERSION = 1
+#: 2: early stopping watches the validation data loss, without the L1/L2 penalty.
+TRAINING_VERSION = 2
 #: Rows of Tables 1 and 2 and the metric of :func:`painlib.metrics.classification_metrics` behind each: the
 #: dissertation's precision, sensitivity ("Sensibility") and F1 are those of the pain class, and its AUC is that
 #: of the predicted labels (balanced accuracy: its per-fold values follow from the other rows this way, tested).
@@ -90,28 +92,6 @@ def neonatal_splits(
     return runs
 
 
-def validation_split(train: pd.DataFrame, share: float = 0.1, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hold out about ``share`` of the training neonates of each dataset (at least one per dataset that has two
-    or more; one neonate overall when no dataset has two) for early stopping: returns (rows to fit, originals to
-    validate on). Copies of a validation neonate are dropped, so nothing of it is fitted."""
-    if not 0 < share < 1:
-        raise ValueError(f"share must lie between 0 and 1, got {share}")
-    held: set[str] = set()
-    groups = train.groupby("dataset", sort=True) if "dataset" in train.columns else [("all", train)]
-    for group, rows in groups:
-        subjects = np.array(sorted(rows["subject"].astype(str).unique()))
-        if len(subjects) >= 2:
-            n = min(len(subjects) - 1, max(1, round(share * len(subjects))))
-            held.update(keyed_rng(seed, "validation", str(group)).permutation(subjects)[:n])
-    everyone = np.array(sorted(train["subject"].astype(str).unique()))
-    if not held and len(everyone) >= 2:  # every dataset has one neonate here: hold out one of them
-        held.add(keyed_rng(seed, "validation").permutation(everyone)[0])
-    if not held:
-        raise ValueError("early stopping needs a validation neonate: the training part has one neonate only")
-    is_held = train["subject"].astype(str).isin(held)
-    return train[~is_held], train[is_held & _originals(train)]
-
-
 def train_predict_neonatal(
     model_name: str,
     train: pd.DataFrame,
@@ -125,15 +105,25 @@ def train_predict_neonatal(
     fine_tune_learning_rate: float = NEONATAL_PROTOCOL["fine_tune_learning_rate"],
     patience: int = 0,
     validation_share: float = 0.1,
+    tune_threshold: bool = False,
+    start_seed: int = -1,
     eager: bool = False,
     seed: int = 0,
     images: dict | None = None,
+    feature_cache: str | None = None,
 ) -> dict:
     """Train as the dissertation trains, on ``train`` (originals and copies), and predict ``test``.
 
-    RMSprop on categorical cross-entropy, mini-batches of ``batch_size``; early stopping on the loss of a
-    validation part (:func:`validation_split`) with the best weights kept. ``patience`` 0 means the model's
-    own: VGG-Face 5, N-CNN 10. VGG-Face trains in two stages: its convolutions frozen at ``learning_rate``
+    RMSprop on categorical cross-entropy, mini-batches of ``batch_size``; early stopping on the data loss of a
+    validation part (:func:`painlib.training.validation_split`; the cross-entropy alone, since the L1/L2 penalty
+    would otherwise dominate what is watched) with the best weights kept. ``patience`` 0 means the model's
+    own: VGG-Face 5, N-CNN 10. ``tune_threshold`` calls an image pain from the probability that maximises
+    balanced accuracy on the validation neonates (the book's choice) instead of 0.5 (the dissertation's argmax).
+    Without its weights file VGG-Face's convolutions start from random weights drawn from ``start_seed`` (-1: the
+    run's ``seed``), the same in every fold as a pretrained start would be; in stage 1 their features are computed
+    once per image (:func:`painlib.training.frozen_features`, kept in ``feature_cache`` when given).
+
+    VGG-Face trains in two stages: its convolutions frozen at ``learning_rate``
     until the validation loss stops improving (at most ``max_epochs``), then blocks 4–5 too at
     ``fine_tune_learning_rate`` until it stops again (at most ``max_fine_tune_epochs``; 0 skips the stage).
     Other models train in one stage of at most ``max_epochs``. Returns what
@@ -142,8 +132,9 @@ def train_predict_neonatal(
     import keras
 
     from . import models
+    from .chance import choose_threshold
     from .models import neonatal as definitions
-    from .training import own_keras_seeds, stack_images
+    from .training import front_identity, frozen_features, own_keras_seeds, shared_start, stack_images
 
     two_stage = model_name == "vggface"
     patience = patience or default_patience(model_name)
@@ -155,6 +146,7 @@ def train_predict_neonatal(
     histories = []
     with own_keras_seeds(seed):
         net = models.build(model_name, 2, size)
+        start = shared_start(net, lambda m: split_chain(m, "flatten")[0], seed, start_seed) if two_stage else seed
         t0 = time.perf_counter()
         if two_stage:
             # Each stage trains only the layers after a frozen front (the convolutions in stage 1, blocks 1–3 in
@@ -173,10 +165,19 @@ def train_predict_neonatal(
             if prepare is not None:
                 prepare(net)
             front, back = split_chain(net, front_end) if front_end else (None, net)
-            models.compile_model(back, rate, eager, optimizer="rmsprop")
-            stop = keras.callbacks.EarlyStopping("val_loss", patience=patience, restore_best_weights=True)
+            models.compile_model(back, rate, eager, optimizer="rmsprop", data_loss=True)
+            stop = keras.callbacks.EarlyStopping("val_data_loss", patience=patience, restore_best_weights=True)
             with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …")
-                inputs = [x if front is None else front.predict(x, batch_size=64, verbose=0) for x in (x_fit, x_val)]
+                if front is None:
+                    inputs = [x_fit, x_val]
+                elif number == 1:  # the convolutions keep their start in stage 1: features shared by every fold
+                    identity = front_identity(model_name, size, start)
+                    inputs = [
+                        frozen_features(front, identity, d["path"], x, feature_cache)
+                        for d, x in ((fit_rows, x_fit), (validation, x_val))
+                    ]
+                else:
+                    inputs = [front.predict(x, batch_size=64, verbose=0) for x in (x_fit, x_val)]
                 fitted = back.fit(
                     inputs[0],
                     y_fit,
@@ -191,12 +192,15 @@ def train_predict_neonatal(
         seconds = time.perf_counter() - t0
         with quiet_stderr():
             prob = net.predict(x_te, batch_size=64, verbose=0)[:, 1]
+            prob_val = net.predict(x_val, batch_size=64, verbose=0)[:, 1]
+    threshold = choose_threshold(y_val, prob_val) if tune_threshold else 0.5
     history = pd.concat(histories, ignore_index=True)
     history.insert(0, "epoch", history.groupby("stage").cumcount() + 1)  # counted within each stage
     return {
         "initialisation": models.initialisation(net),
-        "metrics": classification_metrics(y_te, (prob >= 0.5).astype(int), prob),
+        "metrics": classification_metrics(y_te, (prob >= threshold).astype(int), prob),
         "prob": prob.astype(float),
+        "threshold": float(threshold),
         "history": history,
         "seconds": seconds,
         "model": net,
@@ -208,25 +212,6 @@ def default_patience(model_name: str) -> int:
     N-CNN (and any other model) 10."""
     key = "vggface_patience" if model_name == "vggface" else "ncnn_patience"
     return NEONATAL_PROTOCOL[key]
-
-
-def split_chain(net, layer_name: str):
-    """``(front, back)`` of a model whose layers form one chain: ``front`` maps the input to ``layer_name``'s
-    output, ``back`` applies the layers after it to a new input of that shape. Both share ``net``'s layers, so
-    training ``back`` trains ``net``."""
-    import keras
-
-    names = [layer.name for layer in net.layers]
-    if layer_name not in names:
-        raise ValueError(f"{net.name} has no layer {layer_name!r}")
-    for layer in net.layers[1:]:
-        if len(layer._inbound_nodes[0].input_tensors) != 1:  # node 0: the call that built ``net``
-            raise ValueError(f"{net.name} is not a chain of layers: {layer.name} has several inputs")
-    front = keras.Model(net.input, net.get_layer(layer_name).output, name=f"{net.name}_front")
-    x = start = keras.Input(front.output.shape[1:], name=f"{layer_name}_features")
-    for layer in net.layers[names.index(layer_name) + 1 :]:
-        x = layer(x)
-    return front, keras.Model(start, x, name=f"{net.name}_back")
 
 
 def run_neonatal(
@@ -261,9 +246,9 @@ def run_neonatal(
 
 
 def one_class_folds(predictions: pd.DataFrame) -> pd.Series:
-    """Per model: the number of folds in which it called every test image the same class (its probability of
-    pain on one side of 0.5 for all of them). ``predictions`` as :func:`painlib.training.run_details` gives them."""
-    called = predictions.assign(pain=predictions["prob_pain"] >= 0.5).groupby(["model", "run"])["pain"]
+    """Per model: the number of folds in which it called every test image the same class (its predicted label,
+    ``pred``, the same for all of them). ``predictions`` as :func:`painlib.training.run_details` gives them."""
+    called = predictions.assign(pain=predictions["pred"] == 1).groupby(["model", "run"])["pain"]
     return (called.nunique() == 1).groupby("model").sum().rename("one_class_folds")
 
 
@@ -354,10 +339,13 @@ def fold_composition(splits: list[tuple[int, pd.DataFrame, pd.DataFrame]]) -> pd
     return table.swaplevel(axis=1).sort_index(axis=1)
 
 
-def protocol_settings(models: dict[str, dict], *, folds: int, copies: int, batch_size: int) -> pd.DataFrame:
-    """One row per model: what this run trains (input side, epochs per stage, patience, initialisation, folds,
-    copies per original, batch) beside the dissertation's. ``models``: name → dict(input_size_px, max_epochs,
-    max_fine_tune_epochs)."""
+def protocol_settings(
+    models: dict[str, dict], *, folds: int, copies: int, batch_size: int, validation_share: float = 0.1
+) -> pd.DataFrame:
+    """One row per model: what this run trains (input side, epochs per stage, patience, what early stopping
+    watches, the decision threshold, initialisation, folds, copies per original, batch) beside the
+    dissertation's. ``models``: name → the keyword arguments of :func:`train_predict_neonatal` (input_size_px,
+    max_epochs, max_fine_tune_epochs, patience, tune_threshold)."""
     from . import models as zoo
 
     rows = []
@@ -372,7 +360,14 @@ def protocol_settings(models: dict[str, dict], *, folds: int, copies: int, batch
                 "initialisation (paper)": zoo.SPECS[name].pretrained or "random",
                 "max epochs, stage 1": fit["max_epochs"],
                 "max epochs, fine-tuning": fit.get("max_fine_tune_epochs", 0) if two_stage else "—",
-                "patience": default_patience(name),
+                "patience": fit.get("patience") or default_patience(name),
+                "patience (paper)": default_patience(name),
+                "validation neonates": f"{validation_share:.0%} of the training neonates per dataset",
+                "validation neonates (paper)": "not stated",
+                "early stopping watches": "validation data loss (no penalty)",
+                "early stopping watches (paper)": "validation loss",
+                "threshold": "on the validation neonates" if fit.get("tune_threshold") else "0.5",
+                "threshold (paper)": "0.5",
                 "folds": folds,
                 "folds (paper)": NEONATAL_PROTOCOL["folds"],
                 "copies": copies,
@@ -400,6 +395,13 @@ def protocol_cuts(settings: pd.DataFrame) -> list[str]:
     ]
     if "vggface" in settings.index and settings.loc["vggface", "max epochs, fine-tuning"] == 0:
         cuts.append("VGG-Face's fine-tuning stage skipped")
+    cuts += [
+        f"`{m}` patience {row['patience']} epochs"
+        for m, row in settings.iterrows()
+        if row["patience"] != row["patience (paper)"]
+    ]
+    if (settings["threshold"] != settings["threshold (paper)"]).any():
+        cuts.append("the decision threshold chosen on the validation neonates")
     return cuts
 
 

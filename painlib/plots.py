@@ -152,16 +152,25 @@ def model_bars(
     return fig
 
 
-def learning_curves(histories: pd.DataFrame, metric: str = "loss", title: str | None = None, style: str | None = None):
+def learning_curves(
+    histories: pd.DataFrame,
+    metric: str = "loss",
+    title: str | None = None,
+    style: str | None = None,
+    log: bool = False,
+):
     """Training ``metric`` per epoch for each model (mean over runs, band: min–max), one line style per value of
-    ``style`` if given (e.g. the learning rate). ``histories`` has columns model, epoch and the metric (from
+    ``style`` if given (e.g. the learning rate); ``log`` draws the y axis on a log scale, so that one diverging run
+    does not flatten the others. ``histories`` has columns model, epoch and the metric (from
     :func:`painlib.training.run_details`)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     sns.lineplot(
         histories, x="epoch", y=metric, hue="model", style=style, errorbar=("pi", 100), ax=ax, marker="o", markersize=3
     )
     ax.set_xlabel("epoch")
-    ax.set_ylabel(f"training {metric}")
+    ax.set_ylabel(metric.replace("_", " ") if metric.startswith("val") else f"training {metric}")
+    if log:
+        ax.set_yscale("log")
     ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.set_title(title or f"training {metric}")
     fig.tight_layout()

@@ -146,3 +146,25 @@ def ordering_finding(wins: list[str], untrained: list[str], metrics=("accuracy",
         + (", ".join(wins) if wins else "none")
         + f" of {', '.join(metrics)}"
     )
+
+
+def ranking_sentence(stats: dict | None, n_ranked: int, n_runs: int, alpha: float = 0.05) -> str:
+    """What chapter 04's comparison of the networks that learned says: the Friedman verdict, how many neighbouring
+    pairs of the ranking the Nemenyi test resolves, and how many pairs the design could resolve at best
+    (:func:`painlib.compare.pairs_resolvable_at_best`); ``stats`` is :func:`painlib.compare.scenario_tests`' result,
+    or None when fewer than three networks (or fewer than two runs) were there to rank."""
+    from .compare import critical_difference, pairs_resolvable_at_best
+
+    if not stats:
+        return "Fewer than three networks learned with every run, or the page has one run only, so there is nothing to rank."
+    p = stats["friedman"]["p_value"]
+    verdict = "rejects" if p < alpha else "does **not** reject"
+    pairs = n_ranked * (n_ranked - 1) // 2
+    return (
+        f"The Friedman test {verdict} the hypothesis that they rank alike by AUC (p = {p:.3f}). Of the "
+        f"{stats['n_pairs']} neighbouring pairs of their ranking by mean AUC the data resolve {stats['n_resolved']} "
+        f"(Nemenyi test at α = {alpha:g}; last table). With {n_ranked} networks and {n_runs} runs two networks must "
+        f"differ by {critical_difference(n_ranked, n_runs, alpha):.2f} in average rank to be told apart: even if every "
+        f"run ranked them in the same order, at most {pairs_resolvable_at_best(n_ranked, n_runs, alpha)} of their "
+        f"{pairs} pairs could be resolved, and never two neighbours unless that gap is at most 1."
+    )

@@ -152,8 +152,9 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "learning_rate": (0, None),
     "max_train_images": (0, None),
     "n_workers": (1, None),
-    "validation_share": (0.05, 0.34),
-    "04_training_scenario.repeats": (2, None),  # its comparison statistics need two runs or more
+    "validation_share": (0, 0.5),  # chapter 04: 0 keeps the paper's threshold
+    "03_models_and_learning_rate.validation_share": (0.05, 0.34),
+    "alpha": (0.001, 0.2),
     "learning_rates": (0, None),
     "batch_size": (1, None),
     "copies": (0, None),
@@ -162,6 +163,8 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "vggface_max_epochs": (1, None),
     "vggface_fine_tune_epochs": (0, None),
     "ncnn_max_epochs": (1, None),
+    "vggface_patience": (0, None),  # 0: the dissertation's
+    "ncnn_patience": (0, None),
 }
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import inspect
+import io
 import json
 import logging
 import os
@@ -37,10 +38,12 @@ from .images import load_images
 from .metrics import classification_metrics
 from .progress import progress_bar
 from .session import keyed_rng, quiet_stderr
-from .storage import file_digest, write_csv
+from .storage import atomic_write_bytes, file_digest, write_csv
 
 #: Bump when the training procedure changes in a way that is not visible in its parameters.
-TRAINING_VERSION = 2
+#: 3: batch-normalisation statistics re-estimated before predicting; thresholds chosen on validation people.
+#: 4: a run that trains the last block draws it alone from the run's seed (the front is built once per process).
+TRAINING_VERSION = 4
 #: Metric columns of a result row, in the order tables show them.
 METRICS = (
     "accuracy",
@@ -110,38 +113,268 @@ def train_predict(
     learning_rate: float = 1e-3,
     augment: bool = True,
     eager: bool = False,
+    validation_share: float = 0.0,
+    fine_tune: str = "all",
+    start_seed: int = -1,
     seed: int = 0,
     images: dict | None = None,
+    feature_cache: str | None = None,
 ) -> dict:
-    """Train on ``train``, predict ``test`` (``eager``: see :func:`painlib.models.compile_model`): a dict with ``metrics`` (see :func:`classification_metrics`),
-    ``prob`` (N_test,) probability of pain, ``initialisation`` ("ImageNet", "VGG-Face" or "random"), ``history`` (a DataFrame of loss and accuracy per epoch) and
-    ``seconds`` (training wall time)."""
+    """Train on ``train``, predict ``test``: a dict with ``metrics`` (see :func:`classification_metrics`), ``prob``
+    (N_test,) probability of pain, ``threshold`` (the probability from which an image is called pain),
+    ``initialisation`` ("ImageNet", "VGG-Face" or "random"), ``history`` (a DataFrame of loss and accuracy per
+    epoch) and ``seconds`` (training wall time).
+
+    ``validation_share`` > 0 holds out that share of the training *people* (:func:`validation_split`) and sets the
+    threshold that maximises balanced accuracy on them (:func:`painlib.chance.choose_threshold`); 0 keeps 0.5, as
+    the argmax over two classes of the CP paper does. ``fine_tune``: "all" trains every layer, as the CP paper
+    did; "top" trains only the last block and head of the six Keras-applications networks
+    (:func:`painlib.models.split_top`) on the output of their frozen front, computed once per image
+    (:func:`frozen_features`, kept in ``feature_cache`` when given) and therefore without augmentation; for the
+    networks trained from scratch "top" is the same as "all". Without a weights file the front is random, drawn
+    from ``start_seed`` (-1: the run's ``seed``), the same for every run as a pretrained start would be.
+    Batch-normalisation statistics of layers that trained are re-estimated on the training images before
+    predicting (:func:`recalibrate_batch_norm`). ``eager``: see :func:`painlib.models.compile_model`.
+    """
+    import keras
+
+    from . import models
+    from .chance import choose_threshold
+
+    if fine_tune not in ("all", "top"):
+        raise ValueError(f"fine_tune must be 'all' or 'top', got {fine_tune!r}")
+    size = input_size_px or models.MODELS[model_name][1]
+    fit_rows, validation = validation_split(train, validation_share, seed) if validation_share else (train, None)
+    parts = [fit_rows, test] + ([validation] if validation is not None else [])
+    xs = [stack_images(d["path"], size, images) for d in parts]
+    y_fit, y_te = fit_rows["label"].to_numpy(int), test["label"].to_numpy(int)
+    frozen = fine_tune == "top" and models.SPECS[model_name].top is not None
+    keras.utils.set_random_seed(seed)
+    with own_keras_seeds(seed):
+        if frozen:  # the front never changes: its output is computed once per image, the last block trains on it
+            start = seed if start_seed < 0 else int(start_seed)
+            net, front, trained = _front_and_top(model_name, size, start, seed)
+            identity = front_identity(model_name, size, start)
+            inputs = [frozen_features(front, identity, d["path"], x, feature_cache) for d, x in zip(parts, xs)]
+        else:
+            net = models.build(model_name, 2, size)
+            trained, inputs = net, xs
+            if augment:
+                image = keras.Input(net.input_shape[1:])
+                trained = keras.Model(image, net(models.augmentation(seed)(image)), name=net.name)
+        models.compile_model(trained, learning_rate, eager)
+        t0 = time.perf_counter()
+        with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …") per epoch
+            history = trained.fit(inputs[0], y_fit, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+            recalibrate_batch_norm(trained if frozen else net, inputs[0], seed=seed)
+            seconds = time.perf_counter() - t0
+            prob = trained.predict(inputs[1], batch_size=256, verbose=0)[:, 1]
+            threshold = 0.5
+            if validation is not None:
+                prob_val = trained.predict(inputs[2], batch_size=256, verbose=0)[:, 1]
+                threshold = choose_threshold(validation["label"].to_numpy(int), prob_val)
+    return {
+        "initialisation": models.initialisation(net),
+        "metrics": classification_metrics(y_te, (prob >= threshold).astype(int), prob),
+        "prob": prob.astype(float),
+        "threshold": float(threshold),
+        "history": pd.DataFrame(history.history).rename_axis("epoch").reset_index().assign(epoch=lambda d: d.epoch + 1),
+        "seconds": seconds,
+    }
+
+
+def validation_split(train: pd.DataFrame, share: float = 0.1, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out about ``share`` of the training people of each dataset (at least one per dataset that has two
+    or more; one person overall when no dataset has two): returns (rows to fit, original images to validate on).
+    Augmented copies of a validation person (rows whose ``original`` is set) are dropped, so nothing of them is
+    fitted. Used for thresholds (chapter 04) and early stopping (chapter 05)."""
+    if not 0 < share < 1:
+        raise ValueError(f"share must lie between 0 and 1, got {share}")
+    held: set[str] = set()
+    groups = train.groupby("dataset", sort=True) if "dataset" in train.columns else [("all", train)]
+    for group, rows in groups:
+        subjects = np.array(sorted(rows["subject"].astype(str).unique()))
+        if len(subjects) >= 2:
+            n = min(len(subjects) - 1, max(1, round(share * len(subjects))))
+            held.update(keyed_rng(seed, "validation", str(group)).permutation(subjects)[:n])
+    everyone = np.array(sorted(train["subject"].astype(str).unique()))
+    if not held and len(everyone) >= 2:  # every dataset has one person here: hold out one of them
+        held.add(keyed_rng(seed, "validation").permutation(everyone)[0])
+    if not held:
+        raise ValueError("a validation part needs two people or more: the training part has one person only")
+    is_held = train["subject"].astype(str).isin(held)
+    originals = train["original"].isna() if "original" in train.columns else pd.Series(True, index=train.index)
+    return train[~is_held], train[is_held & originals]
+
+
+def split_chain(net, layer_name: str):
+    """``(front, back)`` of a model whose layers form one chain (VGG-Face): ``front`` maps the input to
+    ``layer_name``'s output, ``back`` applies the layers after it to a new input of that shape. Both share ``net``'s
+    layers, so training ``back`` trains ``net``. Networks with branches are split by
+    :func:`painlib.models.split_top` instead."""
+    import keras
+
+    names = [layer.name for layer in net.layers]
+    if layer_name not in names:
+        raise ValueError(f"{net.name} has no layer {layer_name!r}")
+    after = net.layers[names.index(layer_name) + 1 :]
+    for layer in net.layers[1:]:
+        if len(layer._inbound_nodes[0].input_tensors) != 1:  # node 0: the call that built ``net``
+            raise ValueError(f"{net.name} is not a chain of layers: {layer.name} has several inputs")
+    front = keras.Model(net.input, net.get_layer(layer_name).output, name=f"{net.name}_front")
+    x = start = keras.Input(front.output.shape[1:], name=f"{layer_name}_features")
+    for layer in after:
+        x = layer(x)
+    return front, keras.Model(start, x, name=f"{net.name}_back")
+
+
+#: Features of frozen fronts, per (weights, input side, image content): kept for the life of the process.
+_FEATURES: dict[tuple[str, int, str], np.ndarray] = {}
+
+
+def frozen_features(
+    front, identity: str, paths, x: np.ndarray, cache_dir: str | os.PathLike | None = None
+) -> np.ndarray:
+    """``front.predict(x)``, each image computed once per process (and, with ``cache_dir``, once per machine):
+    ``identity`` names everything the front's output depends on but the image (:func:`front_identity`), images are
+    known by their content, so runs, folds, scenarios and pages that share images share their features. Written
+    atomically, one ``.npy`` per image under ``cache_dir/<identity>/``. Returns (N, …) float32."""
+    size = int(x.shape[1])
+    digests = [_content_digest(os.fspath(p), *_stat(p)) for p in paths]
+    missing = [i for i, d in enumerate(digests) if (identity, size, d) not in _FEATURES]
+    folder = Path(cache_dir) / identity if cache_dir else None
+    if folder is not None:
+        for i in list(missing):
+            file = folder / f"{digests[i]}.npy"
+            if file.is_file():
+                _FEATURES[(identity, size, digests[i])] = np.load(file)
+        missing = [i for i in missing if (identity, size, digests[i]) not in _FEATURES]
+    if missing:
+        with quiet_stderr():
+            computed = front.predict(x[missing], batch_size=64, verbose=0).astype(np.float32)
+        for i, f in zip(missing, computed):
+            _FEATURES[(identity, size, digests[i])] = f
+            if folder is not None:
+                buffer = io.BytesIO()
+                np.save(buffer, f)
+                atomic_write_bytes(folder / f"{digests[i]}.npy", buffer.getvalue())
+    return np.stack([_FEATURES[(identity, size, d)] for d in digests])
+
+
+def _front_and_top(model_name: str, size: int, start: int, seed: int):
+    """``(net, front, top)`` for a run that trains the last block (:func:`painlib.models.split_top`): the network
+    and its front are built once per process from ``start`` (a weights file, else random weights drawn from
+    ``start``) and shared by every run; ``top`` is a fresh copy of the last block and head for this run, drawn
+    from ``seed`` — or, from a weights file, the file's last block with a new head."""
     import keras
 
     from . import models
 
-    size = input_size_px or models.MODELS[model_name][1]
-    x_tr, x_te = (stack_images(d["path"], size, images) for d in (train, test))
-    y_tr, y_te = train["label"].to_numpy(int), test["label"].to_numpy(int)
-    keras.utils.set_random_seed(seed)
+    key = (model_name, size, start, _model_definition(model_name))
+    if key not in _NETWORKS:  # building a deep network costs seconds: once per process, not once per run
+        with own_keras_seeds(start):
+            net = models.build(model_name, 2, size)
+        _NETWORKS[key] = (net, *models.split_top(net))
+    net, front, template = _NETWORKS[key]
     with own_keras_seeds(seed):
-        net = models.build(model_name, 2, size)
-        if augment:
-            inputs = keras.Input(net.input_shape[1:])
-            net = keras.Model(inputs, net(models.augmentation(seed)(inputs)), name=net.name)
-        models.compile_model(net, learning_rate, eager)
-        t0 = time.perf_counter()
-        with quiet_stderr():  # tf.data logs harmless C++ notices ("NodeDef mentions attribute …") per epoch
-            history = net.fit(x_tr, y_tr, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
-            seconds = time.perf_counter() - t0
-            prob = net.predict(x_te, batch_size=256, verbose=0)[:, 1]
-    return {
-        "initialisation": models.initialisation(net),
-        "metrics": classification_metrics(y_te, (prob >= 0.5).astype(int), prob),
-        "prob": prob.astype(float),
-        "history": pd.DataFrame(history.history).rename_axis("epoch").reset_index().assign(epoch=lambda d: d.epoch + 1),
-        "seconds": seconds,
-    }
+        top = keras.models.clone_model(template)
+    if models.initialisation(net) != "random":  # pretrained last block, new head
+        for mine, theirs in zip(top.layers, template.layers):
+            if mine.name != "head" and mine.weights:
+                mine.set_weights(theirs.get_weights())
+    return net, front, top
+
+
+#: Networks with a frozen front, per (network, input side, start, definition), for this process.
+_NETWORKS: dict[tuple, tuple] = {}
+
+
+def shared_start(net, front_of, seed: int, start_seed: int) -> int:
+    """Give the front of ``net`` (``front_of(model)`` returns it) the random start drawn from ``start_seed`` when
+    ``net`` has no weights file and ``start_seed`` is set (≥ 0), so every run of a protocol starts its frozen part
+    from the same weights, as it would from a weights file; returns the seed the front's start came from."""
+    from . import models
+
+    start = seed if start_seed < 0 else int(start_seed)
+    if start != seed and models.initialisation(net) == "random":
+        key = (net.name, int(net.input_shape[1]), start, _model_definition(net.name))
+        if key not in _STARTS:  # drawn once per process: building a deep network costs seconds
+            with own_keras_seeds(start):
+                _STARTS[key] = front_of(models.build(net.name, 2, key[1], pretrained=False)).get_weights()
+        front_of(net).set_weights(_STARTS[key])
+    return start
+
+
+#: Random starts drawn by :func:`shared_start`, per (network, input side, seed, definition), for this process.
+_STARTS: dict[tuple, list] = {}
+
+
+def front_identity(model_name: str, size: int, start_seed: int) -> str:
+    """What a frozen part's features depend on: the network's definition and input side, its weights (a local
+    weights file's name and size, or the seed of its random start) and the library versions and compute."""
+    from . import models
+
+    weights = models.local_weights(model_name)
+    start = f"{weights.name}:{os.stat(weights).st_size}" if weights is not None else f"random:{start_seed}"
+    return _hash([model_name, size, _model_definition(model_name), start, _library_versions(), _compute()])
+
+
+def _stat(path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def recalibrate_batch_norm(model, x: np.ndarray, batches: int = 20, batch_size: int = 64, seed: int = 0) -> int:
+    """Re-estimate the moving mean and variance of every trainable batch-normalisation layer of ``model`` as the
+    average over ``batches`` random batches of ``x`` (precise BN), instead of the exponential average of the last
+    training steps, which after a few hundred steps still remembers the random start. Returns the number of layers
+    re-estimated (0 for networks without batch normalisation, which are left untouched). Written here because
+    Keras has no such routine."""
+    import keras
+
+    layers = [
+        layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
+    ]
+    if not layers or len(x) == 0:
+        return 0
+    momentum = [layer.momentum for layer in layers]
+    rng = keyed_rng(seed, "batch-norm")
+    try:
+        for i in range(batches):
+            for layer in layers:  # moving = moving * i/(i+1) + batch/(i+1): the plain average of the batch statistics
+                layer.momentum = i / (i + 1)
+            batch = x[rng.choice(len(x), min(batch_size, len(x)), replace=False)]
+            model(batch, training=True)
+    finally:
+        for layer, m in zip(layers, momentum):
+            layer.momentum = m
+    return len(layers)
+
+
+def _all_layers(model) -> list:
+    out = []
+    for layer in getattr(model, "layers", []):
+        out.extend(_all_layers(layer) if hasattr(layer, "layers") else [layer])
+    return out
+
+
+def epoch_bar(epochs: int, desc: str, enabled: bool = True):
+    """A Keras callback that advances a tqdm bar (:func:`painlib.progress.progress_bar`) once per epoch and closes
+    it when training ends: long trainings show progress."""
+    import keras
+
+    class EpochBar(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.bar = progress_bar(total=epochs, desc=desc, unit="epoch", enabled=enabled)
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.bar.update(1)
+
+        def on_train_end(self, logs=None):
+            self.bar.close()
+
+    return EpochBar()
 
 
 @contextlib.contextmanager
@@ -217,17 +450,19 @@ def run_scenario(
     store: str | os.PathLike | None = None,
     executor=None,
     progress: bool = True,
+    max_runs: int | None = None,
     **fit_kwargs,
 ) -> pd.DataFrame:
     """Run one scenario and return one row per fold (or repeat): key, scenario, model, run, seed, sizes, the
     training parameters, :data:`METRICS` (``auc`` is missing where a test set holds one class) and seconds.
+    ``max_runs`` keeps only the first folds or repeats (a CPU profile's cut for its dearest networks).
 
     ``fit_kwargs`` go to :func:`train_predict` (input_size_px, epochs, batch_size, learning_rate, augment).
     With ``store`` (a folder), finished runs are read from it and new ones written to it as they finish, so an
     interrupted scenario resumes; predictions and learning curves go to ``store/predictions/<key>.csv`` and
     ``store/history/<key>.csv``. ``executor`` (anything with ``submit``) runs the pending runs in parallel.
     """
-    splits = scenario_splits(scenario, train_df, test_df, folds, repeats, seed)
+    splits = scenario_splits(scenario, train_df, test_df, folds, repeats, seed)[:max_runs]
     return run_splits(
         splits,
         scenario=scenario,
@@ -251,10 +486,13 @@ def run_splits(
     progress: bool = True,
     trainer=None,
     keep_models: bool = False,
+    only_stored: bool = False,
     **fit_kwargs,
 ) -> pd.DataFrame:
     """The runs of ``splits`` (``[(run, train rows, test rows), …]``) with a result store and an executor:
     what :func:`run_scenario` does after building its splits, for any protocol (the neonatal chapter's folds).
+    With ``only_stored`` nothing is trained: the rows of the runs already in the store are returned, the others
+    left out (a page that reads another page's results, chapter 04's scenario comparison).
 
     ``trainer`` (default :func:`train_predict`) is a module-level function called as
     ``trainer(model_name, train, test, seed=…, images=…, **fit_kwargs)`` returning what :func:`train_predict`
@@ -283,7 +521,8 @@ def run_splits(
         meta = {"key": key, "scenario": scenario, "model": model_name, "run": run, "seed": run_seed}
         job = {"meta": meta, "params": params, "train": _columns(tr), "test": _columns(te), "trainer": trainer}
         model_path = str(Path(store) / "models" / f"{key}.keras") if keep_models else None
-        jobs.append(job | {"compute": fixed["compute"], "model_path": model_path})
+        feature_cache = str(Path(store) / "features") if store is not None else None
+        jobs.append(job | {"compute": fixed["compute"], "model_path": model_path, "feature_cache": feature_cache})
 
     done = read_store(store)
     found = {}
@@ -294,6 +533,8 @@ def run_splits(
     pending = [j for j in jobs if j["meta"]["key"] not in found]
     if store is not None:
         log.info("%s %s: %d of %d runs from the store", model_name, scenario, len(found), len(jobs))
+    if only_stored:
+        jobs, pending = [j for j in jobs if j["meta"]["key"] in found], []
     bar = progress_bar(
         total=len(jobs), initial=len(found), desc=f"{model_name} {scenario}", unit="run", enabled=progress
     )
@@ -320,7 +561,10 @@ def _run_job(job: dict, images: dict | None = None) -> dict:
     os.environ["PAINLIB_XLA"] = "1" if job["compute"]["xla"] else "0"
     params = job["params"]
     trainer = job.get("trainer") or train_predict
-    out = trainer(job["meta"]["model"], job["train"], job["test"], seed=job["meta"]["seed"], images=images, **params)
+    extra = {"feature_cache": job["feature_cache"]} if "feature_cache" in inspect.signature(trainer).parameters else {}
+    out = trainer(
+        job["meta"]["model"], job["train"], job["test"], seed=job["meta"]["seed"], images=images, **params, **extra
+    )
     if job.get("model_path"):  # written before the run is listed in the store, so a listed run has its model
         _save_model(out["model"], job["model_path"])
     row = {
@@ -329,10 +573,13 @@ def _run_job(job: dict, images: dict | None = None) -> dict:
         "n_test": len(job["test"]),
         "initialisation": out["initialisation"],
         **params,
+        "threshold": out.get("threshold", 0.5),
         **{m: out["metrics"].get(m, np.nan) for m in METRICS},
         "train_seconds": round(out["seconds"], 3),
     }
+    threshold = out.get("threshold", 0.5)
     predictions = job["test"][["path", "subject", "label"]].assign(prob_pain=out["prob"])
+    predictions["pred"] = (predictions["prob_pain"] >= threshold).astype(int)
     return {"row": row, "predictions": predictions, "history": out["history"]}
 
 
@@ -385,7 +632,11 @@ def _bound_fit_params(model_name: str, fit_kwargs: dict, trainer=None) -> dict:
     from . import models
 
     sig = inspect.signature(trainer or train_predict)
-    allowed = [n for n, p in sig.parameters.items() if p.kind is p.KEYWORD_ONLY and n not in ("seed", "images")]
+    allowed = [
+        n
+        for n, p in sig.parameters.items()
+        if p.kind is p.KEYWORD_ONLY and n not in ("seed", "images", "feature_cache")
+    ]
     unknown = sorted(set(fit_kwargs) - set(allowed))
     if unknown:
         raise TypeError(f"unknown training parameter(s) {unknown}; expected some of {allowed}")
@@ -474,8 +725,12 @@ def _save_run(store, done: pd.DataFrame, row: dict, result: dict) -> pd.DataFram
 
 
 def read_predictions(store: str | os.PathLike, key: str) -> pd.DataFrame:
-    """Test-set predictions of one run: path, subject, label, prob_pain."""
-    return pd.read_csv(Path(store) / "predictions" / f"{key}.csv", dtype={"subject": str})
+    """Test-set predictions of one run: path, subject, label, prob_pain and pred (the label predicted at the run's
+    threshold; for runs stored before thresholds were kept, at 0.5)."""
+    predictions = pd.read_csv(Path(store) / "predictions" / f"{key}.csv", dtype={"subject": str})
+    if "pred" not in predictions.columns:
+        predictions["pred"] = (predictions["prob_pain"] >= 0.5).astype(int)
+    return predictions
 
 
 def read_history(store: str | os.PathLike, key: str) -> pd.DataFrame:
@@ -532,15 +787,6 @@ def loss_drop(histories: pd.DataFrame, by=("model",)) -> pd.Series:
     return drop.groupby(list(by), sort=False).mean().rename("loss_drop")
 
 
-def learned(results: pd.DataFrame, metric: str = "auc", chance: float = 0.5) -> pd.DataFrame:
-    """Per model: mean and standard error of ``metric`` over runs, and ``learned`` — the mean lies more than
-    two standard errors above ``chance`` (AUC 0.5: the model ranks pain above no pain more often than a coin)."""
-    stats = results.groupby("model", sort=False)[metric].agg(["mean", "std", "count"])
-    stats["se"] = stats["std"] / np.sqrt(stats["count"])
-    stats["learned"] = (stats["mean"] - 2 * stats["se"].fillna(np.inf)) > chance
-    return stats.rename(columns={"count": "runs"})
-
-
 def read_chapter01_sets(folder: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     """PAIN-DB and CP-PAIN as chapter 01 wrote them (``pain-db.csv``, ``cp-pain.csv`` in ``folder``); a missing
     file is named with the command that makes it."""
@@ -573,14 +819,21 @@ def scenario_settings(
     folds: int,
     images: int,
     cross_dataset: bool = False,
+    model_settings: dict | None = None,
+    fine_tune: str = "all",
+    augment: bool = True,
+    validation_share: float = 0.0,
 ) -> pd.DataFrame:
-    """One row per model: input side, initialisation, epochs, learning rate and runs of this run beside the
-    paper's (chapter 04)."""
+    """One row per model: what this run trains — input side, initialisation, layers trained, augmentation,
+    epochs, learning rate, decision threshold and runs — beside the paper's (chapter 04). ``model_settings``
+    as :func:`run_grid` takes it."""
     from . import models
     from .published import CP_TRAINING
 
     rows = []
     for name in model_names:
+        own = network_settings(name, {"epochs": epochs, "learning_rate": learning_rate}, model_settings)
+        frozen = fine_tune == "head" and models.SPECS[name].features is not None
         rows.append(
             {
                 "model": name,
@@ -588,16 +841,42 @@ def scenario_settings(
                 "input px (paper)": models.MODELS[name][1],
                 "initialisation": models.expected_initialisation(name),
                 "initialisation (paper)": models.SPECS[name].pretrained or "random",
-                "epochs": epochs,
+                "layers trained": "head (rest frozen)" if frozen else "all",
+                "layers trained (paper)": "all",
+                "augmentation": "flip, rotation 0.03, translation 0.05, contrast 0.1"
+                if augment and not frozen
+                else "none",
+                "augmentation (paper)": "rotation, mirroring, contrast (factors not stated)",
+                "optimiser, batch": f"Adam, {batch_size}",
+                "optimiser, batch (paper)": "not stated",
+                "epochs": own["epochs"],
                 "epochs (paper)": CP_TRAINING["epochs"],
-                "learning rate": learning_rate,
+                "learning rate": own["learning_rate"],
                 "learning rate (paper)": CP_TRAINING["learning_rate"],
+                "threshold": f"on {validation_share:.0%} of training people" if validation_share else "0.5",
+                "threshold (paper)": "0.5",
                 "runs": folds,
                 "runs (paper)": CP_TRAINING["repeats" if cross_dataset else "folds"],
                 "PAIN-DB images": images,
             }
         )
     return pd.DataFrame(rows).set_index("model")
+
+
+def network_settings(model_name: str, settings: dict, model_settings: dict | None = None) -> dict:
+    """``settings`` (training parameters shared by every network) with the entries ``model_settings[model_name]``
+    overrides: the book's per-network choices where a CPU profile cannot give every network the same (fewer
+    runs or epochs for the dearest, the learning rate chapter 03's sweep found for a network). ``runs`` (only
+    there) keeps the first runs of the scenario's folds or repeats for that network."""
+    own = dict((model_settings or {}).get(model_name, {}))
+    allowed = set(settings) | {"runs"}
+    unknown = sorted(set(own) - allowed)
+    if unknown:
+        raise ValueError(f"model_settings for {model_name} sets {unknown}; it may set {sorted(allowed)}")
+    for name in ("epochs", "runs"):
+        if name in own and (int(own[name]) != own[name] or own[name] < 1):
+            raise ValueError(f"{name} for {model_name} must be a whole number ≥ 1, got {own[name]!r}")
+    return {**settings, **own}
 
 
 def run_grid(
@@ -608,24 +887,32 @@ def run_grid(
     input_size_px: int = 0,
     *,
     n_workers: int = 1,
+    model_settings: dict | None = None,
     **kwargs,
 ) -> pd.DataFrame:
-    """:func:`run_scenario` for each model (its own input size, :func:`input_size`), all runs through one pool
-    of ``n_workers`` processes when more than one; the rows of every model, in order (chapter 04)."""
+    """:func:`run_scenario` for each model (its own input size, :func:`input_size`), all runs through one pool of
+    ``n_workers`` processes when more than one; the rows of every model, in order (chapter 04).
+    ``model_settings`` maps a network to training parameters of its own (:func:`network_settings`), e.g.
+    ``{"alexnet": {"learning_rate": 1e-4, "epochs": 3}}``."""
     test_df = cp_pain if scenario == "cross_dataset" else None
     with worker_pool(n_workers) as pool:
-        parts = [
-            run_scenario(
-                scenario,
-                pain_db,
-                test_df=test_df,
-                model_name=name,
-                input_size_px=input_size(name, input_size_px),
-                executor=pool,
-                **kwargs,
+        parts = []
+        for name in progress_bar(list(model_names), desc=scenario, unit="model"):
+            shared = {k: kwargs[k] for k in ("epochs", "learning_rate") if k in kwargs}
+            own = network_settings(name, shared, model_settings)
+            runs = own.pop("runs", None)
+            parts.append(
+                run_scenario(
+                    scenario,
+                    pain_db,
+                    test_df=test_df,
+                    model_name=name,
+                    input_size_px=input_size(name, input_size_px),
+                    executor=pool,
+                    max_runs=runs,
+                    **{**kwargs, **own},
+                )
             )
-            for name in progress_bar(list(model_names), desc=scenario, unit="model")
-        ]
     return pd.concat(parts, ignore_index=True)
 
 

@@ -192,6 +192,19 @@ def test_preprocessing_matches_each_application():
         np.testing.assert_allclose(formula[adult.APPLICATIONS[name][1]](x), theirs, rtol=1e-5, atol=1e-4)
 
 
+def test_split_top_cuts_before_the_last_block_and_composes_to_the_network():
+    x = np.random.default_rng(2).uniform(0, 255, (2, 75, 75, 3)).astype("float32")
+    for name in models.ADULT_MODELS:
+        if models.SPECS[name].top is None:
+            continue
+        net = models.build(name, 2, 75, pretrained=False)
+        front, top = models.split_top(net)
+        assert 0 < top.count_params() < net.count_params() / 2  # the last block and head: a minority of the weights
+        np.testing.assert_allclose(top(front(x)), net(x), atol=1e-5)
+    with pytest.raises(ValueError, match="trained whole"):
+        models.split_top(models.build("songnet", 2, 32))
+
+
 def test_vggface_fine_tuning_stages():
     model = neonatal.vggface_stage1(models.build("vggface", input_size_px=32, pretrained=False))
     trainable = {layer.name for layer in model.layers if layer.trainable and layer.weights}

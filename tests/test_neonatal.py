@@ -195,15 +195,15 @@ def test_bad_inputs_are_named():
 def test_validation_neonates_are_held_out_with_their_copies():
     originals, copies = _uneven_manifest()
     train = pd.concat([originals, copies], ignore_index=True)
-    fit, validation = neonatal.validation_split(train, 0.1, seed=2)
+    fit, validation = training.validation_split(train, 0.1, seed=2)
     assert not set(fit["subject"]) & set(validation["subject"])
     assert validation["original"].isna().all()
     assert validation.groupby("dataset")["subject"].nunique().to_dict() == {"icope": 1, "unifesp": 1}
     one_each = originals[originals["subject"].isin(["icope-1", "unifesp-1"])]
-    fit, validation = neonatal.validation_split(one_each, 0.1)
+    fit, validation = training.validation_split(one_each, 0.1)
     assert validation["subject"].nunique() == 1 and fit["subject"].nunique() == 1
-    with pytest.raises(ValueError, match="one neonate only"):
-        neonatal.validation_split(originals[originals["subject"] == "icope-1"], 0.1)
+    with pytest.raises(ValueError, match="one person only"):
+        training.validation_split(originals[originals["subject"] == "icope-1"], 0.1)
 
 
 # -------------------------------------------------------------------------------------- tables and models
@@ -269,12 +269,12 @@ def test_the_frozen_front_and_the_trainable_back_compose_to_the_network():
     net = models.build("vggface", 2, 32, pretrained=False)
     x = np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 3)).astype("float32")
     for layer in ("flatten", "pool3"):
-        front, back = neonatal.split_chain(net, layer)
+        front, back = training.split_chain(net, layer)
         composed = keras.ops.convert_to_numpy(back(front(x)))
         np.testing.assert_allclose(composed, keras.ops.convert_to_numpy(net(x)), rtol=1e-5, atol=1e-6)
         assert back.get_layer("head") is net.get_layer("head")  # the same weights, not a copy
     with pytest.raises(ValueError, match="is not a chain"):
-        neonatal.split_chain(models.build("ncnn", 2, 40), "merge")
+        training.split_chain(models.build("ncnn", 2, 40), "merge")
 
 
 @pytest.fixture(scope="module")
@@ -329,8 +329,8 @@ def test_the_settings_table_names_each_cut_from_the_protocol():
     as_published = neonatal.protocol_settings(paper, folds=10, copies=20, batch_size=16)
     assert neonatal.protocol_cuts(as_published) == []
     cpu = {
-        "vggface": dict(input_size_px=64, max_epochs=40, max_fine_tune_epochs=0),
-        "ncnn": dict(input_size_px=60, max_epochs=12),
+        "vggface": dict(input_size_px=64, max_epochs=40, max_fine_tune_epochs=0, tune_threshold=True),
+        "ncnn": dict(input_size_px=60, max_epochs=12, patience=4, tune_threshold=True),
     }
     cuts = neonatal.protocol_cuts(neonatal.protocol_settings(cpu, folds=5, copies=4, batch_size=16))
     assert cuts == [
@@ -339,6 +339,8 @@ def test_the_settings_table_names_each_cut_from_the_protocol():
         "folds 5 (paper 10)",
         "copies 4 (paper 20)",
         "VGG-Face's fine-tuning stage skipped",
+        "`ncnn` patience 4 epochs",
+        "the decision threshold chosen on the validation neonates",
     ]
 
 
@@ -347,7 +349,8 @@ def test_one_class_folds_and_runs_side_by_side():
         {
             "model": ["a"] * 4 + ["b"] * 4,
             "run": [0, 0, 1, 1] * 2,
-            "prob_pain": [0.6, 0.7, 0.2, 0.9, 0.1, 0.4, 0.3, 0.2],  # b calls "no pain" throughout
+            "prob_pain": [0.6, 0.7, 0.2, 0.9, 0.1, 0.4, 0.3, 0.2],
+            "pred": [1, 1, 0, 1, 0, 0, 0, 0],  # b calls "no pain" throughout
         }
     )
     one_class = neonatal.one_class_folds(predictions)
@@ -359,3 +362,29 @@ def test_one_class_folds_and_runs_side_by_side():
     assert table.loc["a", ("with", "mean")] == pytest.approx(0.6)
     assert table.loc["a", ("with", "std")] == pytest.approx(0.1)  # population std, as Tables 1-2
     assert table.loc["b", ("without", "one_class_folds")] == 2 and table.loc["b", ("with", "folds")] == 2
+
+
+def test_early_stopping_watches_the_data_loss_and_thresholds_come_from_validation(tiny_neonates, tmp_path):
+    store = tmp_path / "store"
+    kw = dict(folds=2, seed=1, store=store, progress=False, max_epochs=2, input_size_px=30)
+    rows = neonatal.run_neonatal(tiny_neonates, None, "ncnn", tune_threshold=True, **kw)
+    history = training.read_history(store, rows["key"][0])
+    assert {"val_data_loss", "val_loss"} <= set(history.columns)
+    assert (history["val_data_loss"] < history["val_loss"]).all()  # the L2 penalty is left out of what is watched
+    assert rows["threshold"].between(0, 1).all()
+    predictions = training.read_predictions(store, rows["key"][0])
+    threshold = rows["threshold"][0]
+    assert (predictions["pred"] == (predictions["prob_pain"] >= threshold).astype(int)).all()
+
+
+def test_vggface_folds_share_the_start_of_their_convolutions(tiny_neonates, tmp_path):
+    from painlib import models
+
+    kw = dict(folds=2, seed=1, store=tmp_path, progress=False, max_epochs=1, max_fine_tune_epochs=0)
+    rows = neonatal.run_neonatal(tiny_neonates, None, "vggface", input_size_px=32, start_seed=7, **kw)
+    nets = [training.load_model(tmp_path, key) for key in rows["key"]]
+    first, second = (training.split_chain(n, "flatten")[0].get_weights() for n in nets)
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))  # stage 1 leaves the convolutions at the start
+    drawn = models.build("vggface", 2, 32, pretrained=False)
+    start = training.shared_start(drawn, lambda m: training.split_chain(m, "flatten")[0], seed=0, start_seed=7)
+    assert start == 7 and np.array_equal(training.split_chain(drawn, "flatten")[0].get_weights()[0], first[0])

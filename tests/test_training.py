@@ -212,3 +212,140 @@ def test_loss_drop_is_the_share_the_loss_fell_per_group():
     assert np.isnan(drop["b"])  # one epoch: nothing to compare
     diverged = pd.DataFrame({"model": "c", "key": "k4", "epoch": [0, 1, 2], "loss": [1.0, 0.5, np.nan]})
     assert np.isnan(training.loss_drop(diverged)["c"])  # not the 0.5 a NaN-skipping last() would give
+
+
+# ------------------------------------------------------------------------------ learning: planted signal
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """Synthetic faces where pain is a visible mark (a dark square in the top-left corner) or, in a copy of the
+    same set, a mark placed at random regardless of the label."""
+    root = tmp_path_factory.mktemp("planted")
+    faces = synth.make_datasets({"delaware": 30}, root / "synthetic", seed=1, image_size_px=64, progress=False)
+    rng = np.random.default_rng(0)
+    sets = {}
+    for name in ("marked", "random"):
+        rows = []
+        for i, row in enumerate(faces.itertuples(index=False)):
+            img = cv2.imread(row.path)
+            if (row.label == 1) if name == "marked" else (rng.random() < 0.5):
+                img[4:20, 4:20] = 0
+            path = root / name / f"{i:03d}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(path), img)
+            rows.append({"path": str(path), "subject": row.subject, "label": row.label, "dataset": row.dataset})
+        sets[name] = pd.DataFrame(rows)
+    return sets
+
+
+PLANTED = dict(folds=2, input_size_px=32, epochs=10, batch_size=8, seed=0, augment=False, progress=False)
+
+
+def test_the_training_path_learns_a_planted_signal_and_not_a_random_one(planted, tmp_path):
+    """Fails if the training path never leaves its random start (the `cpu` chapters before this test existed)."""
+    from painlib import chance
+
+    verdicts = {}
+    for name, df in planted.items():
+        store = tmp_path / name
+        results = training.run_scenario(
+            "subject_wise", df, model_name="songnet", store=store, validation_share=0.2, **PLANTED
+        )
+        _, predictions = training.run_details(store, results)
+        verdicts[name] = chance.learning_table(predictions).iloc[0]
+    assert verdicts["marked"]["learned"] and verdicts["marked"]["auc"] > 0.9
+    assert not verdicts["random"]["learned"]
+
+
+def test_a_threshold_chosen_on_validation_people_is_used_for_the_labels(planted, tmp_path):
+    store = tmp_path / "s"
+    kw = {**PLANTED, "epochs": 1}
+    results = training.run_scenario(
+        "subject_wise", planted["marked"], model_name="songnet", store=store, validation_share=0.25, **kw
+    )
+    assert results["threshold"].between(0, 1).all() and (results["threshold"] != 0.5).any()
+    _, predictions = training.run_details(store, results)
+    merged = predictions.merge(results[["key", "threshold"]], on="key")
+    assert (merged["pred"] == (merged["prob_pain"] >= merged["threshold"]).astype(int)).all()
+    plain = training.run_scenario("subject_wise", planted["marked"], model_name="songnet", **kw)
+    assert (plain["threshold"] == 0.5).all()  # validation_share 0: the paper's argmax
+
+
+# ------------------------------------------------------------------- frozen fronts and shared starts
+
+
+def test_top_training_freezes_the_front_and_caches_its_features(tiny_db, tmp_path):
+    import keras
+
+    from painlib import models
+
+    store = tmp_path / "store"
+    kw = dict(folds=2, input_size_px=32, epochs=1, batch_size=16, seed=3, progress=False, store=store)
+    kw |= dict(fine_tune="top", start_seed=3, augment=True)
+    first = training.run_scenario("image_wise", tiny_db, model_name="resnet50", **kw)
+    cached = list((store / "features").rglob("*.npy"))
+    assert len(cached) == len(tiny_db)  # every image once, whatever the folds
+    assert first["augment"].all()  # recorded as asked, though a frozen front cannot augment (the settings table says)
+    # both runs started their front from the same weights (start_seed), and training left the front untouched
+    net = models.build("resnet50", 2, 32)
+    start = training.shared_start(net, lambda m: models.split_top(m)[0], seed=99, start_seed=3)
+    front, top = models.split_top(net)
+    before = [w.copy() for w in front.get_weights()]
+    x = np.random.default_rng(0).integers(0, 256, (8, 32, 32, 3)).astype("uint8")
+    features = front.predict(x, verbose=0)
+    models.compile_model(top, 1e-3)
+    top.fit(features, np.arange(8) % 2, epochs=1, verbose=0)
+    assert start == 3 and all(np.array_equal(a, b) for a, b in zip(before, front.get_weights()))
+    np.testing.assert_allclose(top(features), net(x), atol=1e-4)  # front and top compose to the network
+    keras.backend.clear_session()
+
+
+def test_recalibrated_batch_norm_holds_the_average_batch_statistics():
+    import keras
+
+    inputs = keras.Input((3,))
+    bn = keras.layers.BatchNormalization(momentum=0.99)
+    model = keras.Model(inputs, bn(inputs))
+    x = np.random.default_rng(0).normal(5.0, 2.0, (64, 3)).astype("float32")
+    assert training.recalibrate_batch_norm(model, x, batches=4, batch_size=64) == 1
+    np.testing.assert_allclose(bn.moving_mean.numpy(), x.mean(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), x.var(axis=0), rtol=1e-3)
+    assert bn.momentum == 0.99
+    plain = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    assert training.recalibrate_batch_norm(plain, x) == 0
+
+
+def test_network_settings_override_and_are_checked():
+    shared = {"epochs": 4, "learning_rate": 1e-3}
+    own = training.network_settings("alexnet", shared, {"alexnet": {"learning_rate": 1e-4, "runs": 1}})
+    assert own == {"epochs": 4, "learning_rate": 1e-4, "runs": 1}
+    assert training.network_settings("songnet", shared, {"alexnet": {"runs": 1}}) == shared
+    with pytest.raises(ValueError, match="may set"):
+        training.network_settings("alexnet", shared, {"alexnet": {"momentum": 0.9}})
+    with pytest.raises(ValueError, match="whole number"):
+        training.network_settings("alexnet", shared, {"alexnet": {"runs": 0}})
+
+
+def test_frozen_features_are_reused_and_keyed_by_what_they_depend_on(tiny_db, tmp_path):
+    from painlib import models
+
+    identity = training.front_identity("resnet50", 32, 3)
+    assert identity == training.front_identity("resnet50", 32, 3)
+    others = {training.front_identity("resnet50", 40, 3), training.front_identity("resnet50", 32, 4)}
+    others.add(training.front_identity("xception", 32, 3))
+    assert identity not in others and len(others) == 3
+    net = models.build("resnet50", 2, 32, pretrained=False)
+    front, _ = models.split_top(net)
+    paths = tiny_db["path"].tolist()[:6]
+    x = training.stack_images(paths, 32, None)
+    identity = "this-test's-own-random-front"  # not the start-3 front another test may have cached
+    first = training.frozen_features(front, identity, paths, x, tmp_path)
+    np.testing.assert_allclose(first, front.predict(x, verbose=0), atol=1e-6)
+    calls = []
+    real_predict = front.predict
+    front.predict = lambda *a, **k: calls.append(1) or real_predict(*a, **k)
+    training._FEATURES.clear()  # a new process: only the disk cache is left
+    again = training.frozen_features(front, identity, paths, x, tmp_path)
+    np.testing.assert_array_equal(first, again)
+    assert not calls and len(list((tmp_path / identity).glob("*.npy"))) == 6

@@ -37,6 +37,7 @@ class ModelSpec:
     min_input_px: int = 1
     pretrained: str | None = None  # "ImageNet" / "VGG-Face": the weights it starts from when found
     weights_file: str | None = None  # their expected file name
+    top: tuple[str, str] | None = None  # where its last block starts: ("input" or "output", layer name)
 
 
 #: name → :class:`ModelSpec`
@@ -115,6 +116,20 @@ def local_weights(name: str) -> Path | None:
 def expected_initialisation(name: str) -> str:
     """What :func:`build` would start ``name`` from now: "ImageNet", "VGG-Face" or "random"."""
     return SPECS[name].pretrained if local_weights(name) is not None else "random"
+
+
+def split_top(model: keras.Model) -> tuple[keras.Model, keras.Model]:
+    """``(front, top)`` of a Keras-applications network built by :func:`build`: ``top`` is its last block, global
+    pooling and head, ``front`` everything before (``SPECS[name].top`` says where the last block starts). Both
+    share the layers of ``model``, so training ``top`` trains ``model``; ``top`` takes ``front``'s output. Used to
+    train the last block on features of a frozen front computed once (chapter 04, ``fine_tune="top"``)."""
+    spec = SPECS.get(model.name)
+    if spec is None or spec.top is None:
+        raise ValueError(f"model {model.name!r} has no last block to split off (it is trained whole)")
+    side, layer = spec.top
+    tensor = model.get_layer(layer).input if side == "input" else model.get_layer(layer).output
+    front = keras.Model(model.input, tensor, name=f"{model.name}_front")
+    return front, keras.Model(tensor, model.output, name=f"{model.name}_top")
 
 
 def initialisation(model: keras.Model) -> str:
@@ -218,11 +233,16 @@ def augmentation(seed: int = 0) -> keras.Sequential:
 
 
 def compile_model(
-    model: keras.Model, learning_rate: float = 1e-3, eager: bool = False, optimizer: str = "adam"
+    model: keras.Model,
+    learning_rate: float = 1e-3,
+    eager: bool = False,
+    optimizer: str = "adam",
+    data_loss: bool = False,
 ) -> keras.Model:
     """``optimizer`` ("adam", the CP paper's; "rmsprop", the neonatal dissertation's, with Keras's ρ 0.9 and
     ε 1e-7 as it states them) + sparse categorical cross-entropy (the categorical cross-entropy of integer
-    labels) + accuracy; XLA when :func:`painlib.setup` asked for it.
+    labels) + accuracy; XLA when :func:`painlib.setup` asked for it. ``data_loss`` adds the cross-entropy alone
+    as a metric named ``data_loss`` (Keras's ``loss`` includes the weight penalties), for early stopping.
 
     ``eager`` runs each training step op by op instead of tracing it into a graph first: tracing a deep network
     (ResNet, Inception) takes 15–25 s on a 2-core CPU, more than a run of a few steps then saves (CPU profiles).
@@ -230,7 +250,7 @@ def compile_model(
     model.compile(
         optimizer=keras.optimizers.get({"class_name": optimizer, "config": {"learning_rate": learning_rate}}),
         loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        metrics=["accuracy"] + ([keras.metrics.SparseCategoricalCrossentropy(name="data_loss")] if data_loss else []),
         jit_compile=False if eager else os.environ.get("PAINLIB_XLA") == "1",
         run_eagerly=eager,
     )
@@ -256,18 +276,26 @@ register("alexnet", 224, reference="Krizhevsky et al. 2012")(adult.alexnet)
 register("songnet", 224, reference="Song et al. 2014")(adult.songnet)
 register("weinet", 64, reference="Li et al. 2015")(adult.weinet)
 register("silnet", 150, reference="Ramis et al. 2022")(adult.silnet)
-for _name, _reference in [
-    ("vgg16", "Simonyan & Zisserman 2015"),
-    ("vgg19", "Simonyan & Zisserman 2015"),
-    ("resnet50", "He et al. 2015"),
-    ("resnet101v2", "He et al. 2015"),
-    ("inceptionv3", "Szegedy et al. 2015"),
-    ("xception", "Chollet 2017"),
+# The last block of each application, where ``split_top`` cuts: VGG's last convolution, the last residual unit
+# of ResNet50 / ResNet101V2, InceptionV3's last mixed block, Xception's exit-flow separable convolutions.
+for _name, _reference, _top in [
+    ("vgg16", "Simonyan & Zisserman 2015", ("input", "block5_conv3")),
+    ("vgg19", "Simonyan & Zisserman 2015", ("input", "block5_conv4")),
+    ("resnet50", "He et al. 2015", ("output", "conv5_block2_out")),
+    ("resnet101v2", "He et al. 2015", ("output", "conv5_block2_out")),
+    ("inceptionv3", "Szegedy et al. 2015", ("output", "mixed9")),
+    ("xception", "Chollet 2017", ("input", "block14_sepconv1")),
 ]:
     _, _, _min_px, _file = adult.APPLICATIONS[_name]
-    register(_name, 224, reference=_reference, min_input_px=_min_px, pretrained="ImageNet", weights_file=_file)(
-        partial(adult.application, _name)
-    )
+    register(
+        _name,
+        224,
+        reference=_reference,
+        min_input_px=_min_px,
+        pretrained="ImageNet",
+        weights_file=_file,
+        top=_top,
+    )(partial(adult.application, _name))
 register(
     "vggface",
     224,

@@ -3,6 +3,11 @@
 Layer lists follow the authors' Keras definitions (``padding="same"`` on convolutions and poolings, ReLU,
 softmax head of ``n_classes``); ``shared/REFERENCES.md`` gives them with exact parameter counts. Every model
 takes RGB in the 0–255 range and preprocesses inside, so the same arrays feed all ten.
+
+The paper does not say how the four hand-built networks scale their input. They scale it to [-1, 1] here (the
+book's choice, as Keras does for Xception and InceptionV3): with [0, 1] inputs, whose white background sits at
+the top of the range, SongNet, AlexNet and SilNet stayed at their starting loss for 20 epochs on chapter 01's
+PAIN-DB at 48 px, where with [-1, 1] SongNet reached a held-out AUC of 0.81 (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ def _image_input(input_size_px: int) -> keras.KerasTensor:
     return keras.Input((input_size_px, input_size_px, 3), name="image")
 
 
+def _centred(inputs: keras.KerasTensor) -> keras.KerasTensor:
+    """0–255 → [-1, 1] (the hand-built networks' input scaling; see the module's docstring)."""
+    return layers.Rescaling(1 / 127.5, offset=-1.0, name="preprocess")(inputs)
+
+
 def _head(x, n_classes: int, **kwargs):
     """Softmax over ``n_classes``, in float32 even under mixed precision."""
     return layers.Dense(n_classes, activation="softmax", dtype="float32", name="head", **kwargs)(x)
@@ -46,7 +56,7 @@ def _pool(size: int, strides: int) -> layers.MaxPooling2D:
 def alexnet(n_classes: int = 2, input_size_px: int = 224) -> keras.Model:
     """AlexNet (Krizhevsky et al. 2012) as the authors define it: 88,702,338 parameters at 224 px, 2 classes."""
     inputs = _image_input(input_size_px)
-    x = layers.Rescaling(1 / 255.0)(inputs)
+    x = _centred(inputs)
     x = _pool(3, 2)(_conv(96, 11, strides=4)(x))
     x = _pool(3, 2)(_conv(256, 5)(x))
     x = _conv(384, 3)(x)
@@ -62,7 +72,7 @@ def alexnet(n_classes: int = 2, input_size_px: int = 224) -> keras.Model:
 def songnet(n_classes: int = 2, input_size_px: int = 224) -> keras.Model:
     """SongNet (Song et al. 2014): four small convolutions, 147,586 parameters at 224 px, 2 classes."""
     inputs = _image_input(input_size_px)
-    x = layers.Rescaling(1 / 255.0)(inputs)
+    x = _centred(inputs)
     x = _pool(3, 2)(_conv(64, 5)(x))
     x = _pool(3, 2)(_conv(64, 5)(x))
     x = _pool(3, 2)(_conv(32, 3)(x))
@@ -76,7 +86,7 @@ def songnet(n_classes: int = 2, input_size_px: int = 224) -> keras.Model:
 def weinet(n_classes: int = 2, input_size_px: int = 64) -> keras.Model:
     """WeiNet (Li et al. 2015): three 7×7 convolutions, stride-1 pooling; 679,650 parameters at 64 px, 2 classes."""
     inputs = _image_input(input_size_px)
-    x = layers.Rescaling(1 / 255.0)(inputs)
+    x = _centred(inputs)
     for filters in (32, 32, 64):
         x = _pool(2, 1)(_conv(filters, 7)(x))
     x = layers.Flatten()(x)
@@ -87,7 +97,7 @@ def silnet(n_classes: int = 2, input_size_px: int = 150) -> keras.Model:
     """SilNet (Ramis et al. 2022), Glorot-normal initialisers: 184,849,986 parameters at 150 px, 2 classes."""
     init = dict(kernel_initializer="glorot_normal")
     inputs = _image_input(input_size_px)
-    x = layers.Rescaling(1 / 255.0)(inputs)
+    x = _centred(inputs)
     x = _pool(2, 2)(_conv(32, 11, **init)(x))
     x = _conv(32, 7, **init)(x)
     x = _pool(2, 1)(_conv(32, 7, **init)(x))
