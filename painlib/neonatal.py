@@ -221,6 +221,7 @@ def run_neonatal(
     *,
     folds: int = 10,
     seed: int = 0,
+    split_seed: int | None = None,
     store: str | os.PathLike | None = None,
     executor=None,
     progress: bool = True,
@@ -228,11 +229,12 @@ def run_neonatal(
     **fit_kwargs,
 ) -> pd.DataFrame:
     """Every fold of the leave-some-subjects-out protocol for one model: one row per fold (see
-    :func:`painlib.training.run_scenario`), models and predictions kept in ``store``."""
+    :func:`painlib.training.run_scenario`), models and predictions kept in ``store``. ``split_seed`` draws
+    which neonates each fold holds out (``None``: ``seed``); ``seed`` draws everything else."""
     from .training import run_splits
 
     return run_splits(
-        neonatal_splits(originals, copies, folds, seed),
+        neonatal_splits(originals, copies, folds, seed if split_seed is None else split_seed),
         scenario="leave_subjects_out",
         model_name=model_name,
         seed=seed,

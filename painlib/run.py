@@ -132,6 +132,7 @@ def declared_parameters(notebook: Path) -> dict:
 #: ``None`` for no bound. Checked for every selected notebook before any of them runs.
 PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "seed": (0, None),
+    "split_seed": (-1, None),  # chapter 05: -1 draws the folds with `seed`
     "epochs": (1, None),
     "folds": (2, None),
     "repeats": (1, None),
@@ -165,6 +166,11 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "ncnn_max_epochs": (1, None),
     "vggface_patience": (0, None),  # 0: the dissertation's
     "ncnn_patience": (0, None),
+    "images_per_group": (1, None),
+    "n_samples": (2, None),
+    "n_segments": (2, None),
+    "explain_px": (32, None),
+    "template_px": (32, None),
 }
 
 

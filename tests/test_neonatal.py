@@ -377,6 +377,19 @@ def test_early_stopping_watches_the_data_loss_and_thresholds_come_from_validatio
     assert (predictions["pred"] == (predictions["prob_pain"] >= threshold).astype(int)).all()
 
 
+def test_the_split_seed_draws_the_folds_and_nothing_else(tiny_neonates, tmp_path):
+    kw = dict(folds=2, seed=1, store=tmp_path, progress=False, max_epochs=1, input_size_px=30)
+    held_out = {}
+    for split_seed in (None, 1, 3):
+        rows = neonatal.run_neonatal(tiny_neonates, None, "ncnn", split_seed=split_seed, **kw)
+        assert rows["seed"].tolist() == [1, 2]  # the starting seeds follow `seed` whatever the folds
+        tested = [training.read_predictions(tmp_path, key)["path"] for key in rows["key"]]
+        held_out[split_seed] = {frozenset(paths) for paths in tested}
+    assert held_out[None] == held_out[1]  # None: the folds of `seed`
+    expected = {frozenset(t["path"]) for _, _, t in neonatal.neonatal_splits(tiny_neonates, None, 2, 3)}
+    assert held_out[3] == expected != held_out[1]
+
+
 def test_vggface_folds_share_the_start_of_their_convolutions(tiny_neonates, tmp_path):
     from painlib import models
 
