@@ -123,7 +123,7 @@ def train_predict(
     """Train on ``train``, predict ``test``: a dict with ``metrics`` (see :func:`classification_metrics`), ``prob``
     (N_test,) probability of pain, ``threshold`` (the probability from which an image is called pain),
     ``initialisation`` ("ImageNet", "VGG-Face" or "random"), ``history`` (a DataFrame of loss and accuracy per
-    epoch) and ``seconds`` (training wall time).
+    epoch), ``seconds`` (training wall time) and the trained ``model`` (images in, probabilities out).
 
     ``validation_share`` > 0 holds out that share of the training *people* (:func:`validation_split`) and sets the
     threshold that maximises balanced accuracy on them (:func:`painlib.chance.choose_threshold`); 0 keeps 0.5, as
@@ -173,8 +173,13 @@ def train_predict(
             if validation is not None:
                 prob_val = trained.predict(inputs[2], batch_size=256, verbose=0)[:, 1]
                 threshold = choose_threshold(validation["label"].to_numpy(int), prob_val)
+    initialisation = models.initialisation(net)
+    if frozen:  # the network as trained: its frozen front, then the last block and head of this run
+        image = keras.Input(net.input_shape[1:])
+        net = keras.Model(image, trained(front(image)), name=net.name)
     return {
-        "initialisation": models.initialisation(net),
+        "model": net,
+        "initialisation": initialisation,
         "metrics": classification_metrics(y_te, (prob >= threshold).astype(int), prob),
         "prob": prob.astype(float),
         "threshold": float(threshold),
@@ -722,6 +727,28 @@ def _save_run(store, done: pd.DataFrame, row: dict, result: dict) -> pd.DataFram
     done = pd.concat([done, pd.DataFrame([row]).set_index("key", drop=False)])
     write_csv(done, store / "runs.csv")  # last, so a listed run always has its files
     return done
+
+
+def write_kept(store: str | os.PathLike, name: str, results: pd.DataFrame) -> Path:
+    """Name a set of runs whose models the store keeps (``results``: rows of :func:`run_scenario` with
+    ``keep_models``), so another chapter can load them without knowing the parameters that keyed them: written
+    to ``store/kept/<name>.csv``, replacing the set of that name."""
+    missing = [k for k in results["key"] if not (Path(store) / "models" / f"{k}.keras").is_file()]
+    if missing:
+        raise ValueError(f"{len(missing)} of these runs have no model in {store} (train them with keep_models)")
+    return write_csv(results.reset_index(drop=True), Path(store) / "kept" / f"{name}.csv")
+
+
+def read_kept(store: str | os.PathLike, name: str) -> pd.DataFrame:
+    """The runs named ``name`` by :func:`write_kept` (their rows as :func:`run_scenario` returned them); a
+    missing set is named with the chapter that writes it."""
+    path = Path(store) / "kept" / f"{name}.csv"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no kept networks {name!r} in {store}: chapter 04's PAIN-DB → CP-PAIN page keeps them "
+            "(python -m painlib run --only 04_training_scenario_cross_dataset --no-build)"
+        )
+    return pd.read_csv(path, dtype={"key": str, "scenario": str, "model": str, "initialisation": str})
 
 
 def read_predictions(store: str | os.PathLike, key: str) -> pd.DataFrame:

@@ -301,6 +301,30 @@ def test_top_training_freezes_the_front_and_caches_its_features(tiny_db, tmp_pat
     keras.backend.clear_session()
 
 
+def test_kept_networks_give_their_stored_predictions_and_are_found_by_name(tiny_db, tmp_path):
+    from painlib.images import load_images
+
+    kw = dict(input_size_px=32, epochs=1, batch_size=16, seed=3, progress=False, store=tmp_path, keep_models=True)
+    frozen = training.run_scenario("image_wise", tiny_db, model_name="vgg16", folds=2, fine_tune="top", **kw)
+    whole = training.run_scenario("image_wise", tiny_db, model_name="songnet", folds=2, **kw)
+    for rows in (frozen, whole):
+        key = rows["key"][0]
+        saved = training.load_model(tmp_path, key)  # the whole network, images in (a frozen front included)
+        stored = training.read_predictions(tmp_path, key)
+        prob = saved.predict(load_images(list(stored["path"]), 32), verbose=0)[:, 1]
+        np.testing.assert_allclose(prob, stored["prob_pain"], atol=1e-5)
+    training.write_kept(tmp_path, "both", pd.concat([frozen, whole]))
+    kept = training.read_kept(tmp_path, "both")
+    assert kept["key"].tolist() == [*frozen["key"], *whole["key"]] and "threshold" in kept
+    with pytest.raises(FileNotFoundError, match="cross_dataset"):
+        training.read_kept(tmp_path, "other")
+    unsaved = training.run_scenario(
+        "image_wise", tiny_db, model_name="songnet", folds=2, **{**kw, "epochs": 2, "keep_models": False}
+    )
+    with pytest.raises(ValueError, match="no model"):
+        training.write_kept(tmp_path, "bad", unsaved)
+
+
 def test_recalibrated_batch_norm_holds_the_average_batch_statistics():
     import keras
 
