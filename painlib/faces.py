@@ -174,14 +174,23 @@ def square_box(box, margin: float = 0.25) -> tuple[int, int, int]:
 
 
 def crop_square(rgb: np.ndarray, square: tuple[int, int, int], fill: int = WHITE) -> np.ndarray:
-    """Crop ``(x, y, side)`` from the image; parts outside the image are filled with ``fill`` (white)."""
+    """Crop ``(x, y, side)`` from the image (or any (H, W[, C]) array); parts outside it are filled with
+    ``fill`` (white)."""
     x, y, side = square
-    out = np.full((side, side, 3), fill, np.uint8)
+    out = np.full((side, side, *rgb.shape[2:]), fill, rgb.dtype)
     h, w = rgb.shape[:2]
     x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + side, w), min(y + side, h)
     if x1 > x0 and y1 > y0:
         out[y0 - y : y1 - y, x0 - x : x1 - x] = rgb[y0:y1, x0:x1]
     return out
+
+
+def crop_like_face(image: np.ndarray, face_box, size_px: int, margin: float = 0.25) -> np.ndarray:
+    """Cut an (H, W) map of a source photograph (an AU mask image, a label image) as :func:`process_image` cut
+    the face found in ``face_box`` (x, y, w, h): the same square with ``margin``, resized to ``size_px`` by
+    nearest neighbour so labels stay labels; outside the photograph, 0."""
+    crop = crop_square(np.asarray(image), square_box(face_box, margin), fill=0)
+    return cv2.resize(crop, (size_px, size_px), interpolation=cv2.INTER_NEAREST)
 
 
 def grabcut_foreground(crop: np.ndarray, face_box_in_crop, iterations: int = 4, work_px: int = 160) -> np.ndarray:

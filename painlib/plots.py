@@ -412,3 +412,86 @@ def roc_curves(predictions: pd.DataFrame, title: str | None = None):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def _heat_on(ax, face: np.ndarray, heatmap: np.ndarray, alpha: float = 0.55) -> None:
+    """Draw a [0, 1] heatmap over a face (grey, so the map's colours read as relevance only)."""
+    grey = cv2.cvtColor(np.asarray(face, np.uint8), cv2.COLOR_RGB2GRAY)
+    ax.imshow(grey, cmap="gray", vmin=0, vmax=255)
+    ax.imshow(np.ma.masked_less_equal(heatmap, 0), cmap="inferno", vmin=0, vmax=1, alpha=alpha)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def global_heatmaps(groups: pd.DataFrame, maps: np.ndarray, face: np.ndarray, rows, columns, size_in: float = 1.25):
+    """The CP paper's Figure 6: one global map per network (rows) and class × dataset (``columns``: tuples of
+    (class, set)) on the average face; each panel says how many images it averages, an empty panel none."""
+    index = {(g["model"], g["class"], g["set"]): i for i, g in enumerate(groups.to_dict("records"))}
+    fig, axes = plt.subplots(
+        len(rows), len(columns), figsize=(len(columns) * size_in, len(rows) * size_in), squeeze=False
+    )
+    for r, model in enumerate(rows):
+        for c, (cls, dataset) in enumerate(columns):
+            ax = axes[r, c]
+            i = index.get((model, cls, dataset))
+            _heat_on(ax, face, maps[i] if i is not None else np.zeros(face.shape[:2]))
+            n = int(groups["n_images"].iloc[i]) if i is not None else 0
+            ax.text(0.97, 0.03, f"n={n}", transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="w")
+            if r == 0:
+                ax.set_title(f"{dataset}\n{cls.replace('_', ' ')}", fontsize=8)
+            if c == 0:
+                ax.set_ylabel(model, fontsize=8)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def lime_examples(images: np.ndarray, maps: np.ndarray, titles, ncols: int = 6, size_in: float = 1.5):
+    """Local explanations (the CP paper's Figures 7–10): each image with its LIME relevance over it."""
+    n = len(images)
+    nrows = max(1, int(np.ceil(n / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size_in, nrows * size_in * 1.15), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for i in range(n):
+        ax = axes.flat[i]
+        top = float(np.max(maps[i], initial=0.0))
+        _heat_on(ax, images[i], maps[i] / top if top > 0 else maps[i])
+        ax.set_title(titles[i], fontsize=7)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def face_regions(face: np.ndarray, regions: dict, template: np.ndarray | None = None, size_in: float = 3.0):
+    """The average face of the common frame with the outline of each named region (and the template's
+    landmarks), so a reader sees what "forehead" or "mouth" means in the checks that use them."""
+    fig, ax = plt.subplots(figsize=(size_in * 1.35, size_in))
+    ax.imshow(np.asarray(face, np.uint8))
+    colours = sns.color_palette("colorblind", len(regions))
+    handles = []
+    for colour, (name, region) in zip(colours, regions.items()):
+        ax.contour(np.asarray(region, float), levels=[0.5], colors=[colour], linewidths=1.5)
+        handles.append(plt.Line2D([], [], color=colour, label=name.replace("_", " ")))
+    if template is not None:
+        ax.plot(template[:, 0], template[:, 1], "w+", markersize=8, mew=1.5)
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False)
+    ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def deletion_curves(curves: pd.DataFrame, ncols: int = 5, size_in: float = 2.0):
+    """Mean deletion curve per network: the probability of the class explained as the segments are hidden in
+    the map's order and in random order (``curves``: model, order, hidden (share 0–1), prob)."""
+    models = list(dict.fromkeys(curves["model"]))
+    nrows = max(1, int(np.ceil(len(models) / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size_in, nrows * size_in), sharey=True, squeeze=False)
+    for ax in axes.flat[len(models) :]:
+        ax.axis("off")
+    for ax, model in zip(axes.flat, models):
+        part = curves[curves["model"] == model]
+        sns.lineplot(data=part, x="hidden", y="prob", hue="order", ax=ax, errorbar=None, legend=ax is axes.flat[0])
+        ax.set_title(model, fontsize=9)
+        ax.set_xlabel("share of segments hidden")
+        ax.set_ylabel("p(class explained)")
+    fig.tight_layout()
+    return fig

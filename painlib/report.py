@@ -168,3 +168,19 @@ def ranking_sentence(stats: dict | None, n_ranked: int, n_runs: int, alpha: floa
         f"run ranked them in the same order, at most {pairs_resolvable_at_best(n_ranked, n_runs, alpha)} of their "
         f"{pairs} pairs could be resolved, and never two neighbours unless that gap is at most 1."
     )
+
+
+def agreement_sentence(pearson: pd.Series) -> str:
+    """What chapter 06's exercise on a second LIME run finds: ``pearson`` is, per network (index), the correlation
+    of the segment weights of two explanations of one image with other perturbations."""
+    pearson = pearson.dropna()
+    if pearson.empty:
+        return "No network gave two maps that could be compared (a map with every weight equal has no correlation)."
+    low = pearson.idxmin()
+    if pearson.min() >= 0.9:
+        return (
+            f"Every network's map came back almost unchanged (lowest: `{low}`, r = {pearson.min():.2f}): at this "
+            "number of perturbations the sampling moves a map little next to the map itself."
+        )
+    moved = ", ".join(f"`{m}` (r = {r:.2f})" for m, r in pearson[pearson < 0.9].sort_values().items())
+    return f"The map moved visibly (r below 0.9) for {moved}: for them one run's map is partly the sampling's noise."

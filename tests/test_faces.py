@@ -50,6 +50,21 @@ def test_process_image_gives_a_square_face_on_white(astronaut):
     assert nothing["status"] == "no face"
 
 
+def test_a_map_of_the_photograph_is_cut_exactly_as_its_face(astronaut):
+    found = faces.detect_faces(astronaut, min_confidence=0.9)
+    x, y = (int(v) for v in found[0]["keypoints"]["nose"])
+    marked = astronaut.copy()
+    marked[y - 6 : y + 6, x - 6 : x + 6] = (255, 0, 0)  # a red square on the nose
+    labels = np.zeros(astronaut.shape[:2], np.uint8)
+    labels[y - 6 : y + 6, x - 6 : x + 6] = 7
+    params = faces.FaceParams(size_px=64, margin=0.4, background="none")
+    face = faces.process_image(marked, params, faces=found)["image"]
+    cut = faces.crop_like_face(labels, found[0]["box"], 64, margin=0.4)
+    red = (face[..., 0] > 200) & (face[..., 1] < 60) & (face[..., 2] < 60)
+    assert set(np.unique(cut)) == {0, 7}  # labels stay labels
+    assert abs(np.argwhere(red).mean(0) - np.argwhere(cut == 7).mean(0)).max() <= 1.0
+
+
 def test_grabcut_keeps_the_face_and_removes_the_background_on_synthetic_ground_truth(tmp_path):
     manifest = synth.make_dataset("cp", 2, tmp_path, seed=3, image_size_px=160, n_jobs=1)
     scores = faces.score_background(manifest.iloc[:6], faces.FaceParams(size_px=96))
