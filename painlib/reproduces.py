@@ -52,7 +52,7 @@ def _neonatal_values(model: str) -> tuple[Value, ...]:
     return tuple(Value(f"mean {m}", averages[m][0], f"ours_{model}_{m}") for m in ("accuracy", "f1", "auc"))
 
 
-_LATER = "the explanation chapters (LIME, Grad-CAM, Integrated Gradients) come next"
+_LATER = "the neonatal explanation chapters (Grad-CAM, Integrated Gradients, eye tracking) come next"
 
 #: Every table and figure of the two studies' methods and results, in the papers' order.
 ITEMS: tuple[Item, ...] = (
@@ -69,7 +69,7 @@ ITEMS: tuple[Item, ...] = (
     Item(CP, "Figure 1", "pain and no-pain images of the four datasets", "00_synthetic_faces"),
     Item(CP, "Figure 2", "faces after cropping and background removal", "01_dataset_construction"),
     Item(CP, "Table 3", "the ten network architectures and their parameters", "03_models_and_learning_rate"),
-    Item(CP, "Figure 3", "LIME's explanation process", None, _LATER),
+    Item(CP, "Figure 3", "LIME's explanation process", "06_adult_explanations"),
     Item(
         CP,
         "Table 4",
@@ -82,8 +82,8 @@ ITEMS: tuple[Item, ...] = (
     ),
     Item(CP, "Figure 4", "accuracy and F1 per network, three scenarios", "04_training_scenario_image_wise"),
     Item(CP, "Figure 5", "precision and recall per class on CP-PAIN", "04_training_scenario_cross_dataset"),
-    Item(CP, "Figure 6", "LIME heatmaps per model, class and dataset", None, _LATER),
-    Item(CP, "Figures 7–10", "InceptionV3's correct and incorrect predictions", None, _LATER),
+    Item(CP, "Figure 6", "LIME heatmaps per model, class and dataset", "06_adult_explanations"),
+    Item(CP, "Figures 7–10", "InceptionV3's correct and incorrect predictions", "06_adult_explanations"),
     Item(NEONATAL, "Section 3.1", "UNIFESP and iCOPE: neonates and images per class", "01_dataset_construction"),
     Item(NEONATAL, "Figure 8", "augmented copies of an image", "05_neonatal_models"),
     Item(
