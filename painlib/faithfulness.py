@@ -117,6 +117,7 @@ def score_explanations(
     regions: np.ndarray,
     predict: dict,
     seed: int = 0,
+    min_images: int = 5,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score the pain maps of the images each network called pain correctly (``rows``: the explained set's
     table with ``outcome``, :func:`painlib.xai.outcomes`) whose drawn pain ``regions`` (N, H, W) are not empty.
@@ -125,8 +126,9 @@ def score_explanations(
     evenly spread map gets), ``p_mass`` (one-sided Wilcoxon test, mass above share, image by image),
     ``pointing_game`` (share of hits), ``deletion_area`` of the map's order and ``random_area`` of a random
     order, ``p_deletion`` (one-sided Wilcoxon test, the map's area below random), both p-values also
-    Holm-adjusted over the networks scored on two images or more (``…_holm``, NaN for the others) — and the
-    long table of the deletion curves (model, image, order, hidden, prob).
+    Holm-adjusted over the networks scored on ``min_images`` images or more (``…_holm``, NaN for the others) —
+    and the long table of the deletion curves on a common grid of 11 shares hidden (model, image, order,
+    hidden, prob). The random order is one permutation per image, averaged over images.
     """
     from .regions import paired_greater
     from .xai import mean_fill
@@ -147,10 +149,10 @@ def score_explanations(
         for name, order in orders.items():
             curve = deletion_curve(predict[model], images[image], fill, segments, order, class_index=1)
             areas[name] = curve_area(curve)
-            hidden = np.linspace(0, 1, len(curve))
-            curves.append(
-                pd.DataFrame({"model": model, "image": image, "order": name, "hidden": hidden, "prob": curve})
-            )
+            # images have different numbers of segments: put every curve on one grid so that they average
+            grid = np.linspace(0, 1, 11)
+            prob = np.interp(grid, np.linspace(0, 1, len(curve)), curve)
+            curves.append(pd.DataFrame({"model": model, "image": image, "order": name, "hidden": grid, "prob": prob}))
         per_row.append(
             {
                 "model": model,
@@ -179,8 +181,10 @@ def score_explanations(
             }
         )
     table = pd.DataFrame(table).set_index("model")
-    tested = table["n_images"] >= 2
-    for column in ("p_mass", "p_deletion"):  # Holm over the networks with two images or more
+    # a one-sided Wilcoxon test of n images cannot go below 1 / 2**n: networks with fewer than min_images would
+    # only enlarge the Holm family without any chance of passing
+    tested = table["n_images"] >= min_images
+    for column in ("p_mass", "p_deletion"):
         table[f"{column}_holm"] = np.nan
         if tested.any():
             table.loc[tested, f"{column}_holm"] = multipletests(table.loc[tested, column], method="holm")[1]

@@ -436,12 +436,17 @@ def global_heatmaps(groups: pd.DataFrame, maps: np.ndarray, face: np.ndarray, ro
             i = index.get((model, cls, dataset))
             _heat_on(ax, face, maps[i] if i is not None else np.zeros(face.shape[:2]))
             n = int(groups["n_images"].iloc[i]) if i is not None else 0
-            ax.text(0.97, 0.03, f"n={n}", transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="w")
+            label = dict(facecolor="black", alpha=0.6, pad=1.5, linewidth=0)
+            ax.text(
+                0.97, 0.03, f"n={n}", transform=ax.transAxes, ha="right", va="bottom", fontsize=7, color="w", bbox=label
+            )
             if r == 0:
                 ax.set_title(f"{dataset}\n{cls.replace('_', ' ')}", fontsize=8)
             if c == 0:
                 ax.set_ylabel(model, fontsize=8)
     fig.tight_layout(pad=0.3)
+    scale = plt.cm.ScalarMappable(cmap="inferno", norm=plt.Normalize(0, 1))
+    fig.colorbar(scale, ax=axes, fraction=0.03, pad=0.02, label="relevance (each panel scaled to its maximum)")
     return fig
 
 
@@ -480,8 +485,8 @@ def face_regions(face: np.ndarray, regions: dict, template: np.ndarray | None = 
 
 
 def deletion_curves(curves: pd.DataFrame, ncols: int = 5, size_in: float = 2.0):
-    """Mean deletion curve per network: the probability of the class explained as the segments are hidden in
-    the map's order and in random order (``curves``: model, order, hidden (share 0–1), prob)."""
+    """Mean deletion curve per network: the probability of pain as the segments are hidden in the map's order and
+    in random order (``curves``: model, order, hidden (share 0–1), prob)."""
     models = list(dict.fromkeys(curves["model"]))
     nrows = max(1, int(np.ceil(len(models) / ncols)))
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size_in, nrows * size_in), sharey=True, squeeze=False)
@@ -492,6 +497,6 @@ def deletion_curves(curves: pd.DataFrame, ncols: int = 5, size_in: float = 2.0):
         sns.lineplot(data=part, x="hidden", y="prob", hue="order", ax=ax, errorbar=None, legend=ax is axes.flat[0])
         ax.set_title(model, fontsize=9)
         ax.set_xlabel("share of segments hidden")
-        ax.set_ylabel("p(class explained)")
+        ax.set_ylabel("p(pain)")
     fig.tight_layout()
     return fig

@@ -120,13 +120,22 @@ def same_partition(found: pd.Series, expected: Mapping[str, str]) -> bool:
 FROM_SCRATCH = ("alexnet", "songnet", "weinet", "silnet")
 
 
-def paper_observations(mass: pd.DataFrame, shares: pd.Series, groups: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
-    """The CP paper's four observations on its global heatmaps, each tested on this run's local maps.
+def paper_observations(
+    mass: pd.DataFrame,
+    shares: pd.Series,
+    groups: pd.Series,
+    alpha: float = 0.05,
+    imagenet_started=None,
+) -> pd.DataFrame:
+    """The CP paper's five observations on its global heatmaps: four tested on this run's local maps, one (the
+    grouping) descriptive.
 
     ``mass``: one row per local map of an image its network called correctly, with ``model``, ``set``
     ("PAIN-DB", "CP-PAIN"), ``class`` ("pain", "no_pain") and the relevance mass in each region of
     :func:`template_regions`; ``shares``: the regions' shares of the frame (:func:`region_shares`); ``groups``:
-    the two groups found in the global maps (:func:`two_groups`). One row per observation: what the paper says,
+    the two groups found in the global maps (:func:`two_groups`); ``imagenet_started``: the networks that started
+    from ImageNet weights in this run (``None``: not known; empty: none did, and the grouping, which contrasts
+    the two kinds of start, is not applicable). One row per observation: what the paper says,
     what this run measured, the p-value (Holm over the tested observations) and the verdict — "holds", "not
     resolved" (the test could not tell it from chance at ``alpha``) or "not testable" (too few maps).
     """
@@ -139,17 +148,21 @@ def paper_observations(mass: pd.DataFrame, shares: pd.Series, groups: pd.Series,
     scratch = [m for m in ("silnet", "weinet", "songnet") if m in set(mass["model"])]
     forehead = [cp[(cp["model"] == m) & (cp["class"] == "no_pain")]["forehead"] for m in scratch]
     p_forehead = max((above_share(f, shares["forehead"]) for f in forehead), default=1.0)
-    means = ", ".join(f"{m} {f.mean():.2f}" if len(f) else f"{m} no map" for m, f in zip(scratch, forehead))
+    means = ", ".join(
+        f"{m} {f.mean():.2f} ({len(f)} maps)" if len(f) else f"{m} no map" for m, f in zip(scratch, forehead)
+    )
     add(
         "SilNet, WeiNet and SongNet look at the forehead for no pain on CP-PAIN",
-        f"forehead mass {means or '—'} against its share {shares['forehead']:.2f} (the largest p of the three)",
+        f"forehead mass {means or '—'} against its share {shares['forehead']:.2f}; all three must hold, so the "
+        "largest p of the three counts, and each needs two maps or more",
         p_forehead,
         bool(scratch) and all(len(f) >= 2 for f in forehead),
     )
     lower = cp[cp["model"] == "resnet50"]["lower_face"]
     add(
         "ResNet50 looks at the lower face on CP-PAIN",
-        f"lower-face mass {lower.mean():.2f} against its share {shares['lower_face']:.2f} ({len(lower)} maps)",
+        f"lower-face mass {lower.mean():.2f} against its share {shares['lower_face']:.2f} ({len(lower)} maps of "
+        "both classes: the paper names none)",
         above_share(lower, shares["lower_face"]),
         len(lower) >= 2,
     )
@@ -185,6 +198,7 @@ def paper_observations(mass: pd.DataFrame, shares: pd.Series, groups: pd.Series,
     table["verdict"] = np.where(~tested, "not testable", np.where(table["p_holm"] < alpha, "holds", "not resolved"))
     expected = {m: "from scratch" if m in FROM_SCRATCH else "ImageNet in the paper" for m in groups.index}
     testable = len(set(expected.values())) == 2
+    no_imagenet = imagenet_started is not None and not set(imagenet_started)
     together = testable and same_partition(groups, expected)
     found = "; ".join(", ".join(groups.index[groups == g]) for g in sorted(set(groups)))
     cluster = {
@@ -198,4 +212,6 @@ def paper_observations(mass: pd.DataFrame, shares: pd.Series, groups: pd.Series,
         "p_holm": np.nan,
         "verdict": "holds (descriptive)" if together else "does not hold (descriptive)" if testable else "not testable",
     }
+    if no_imagenet:  # every network started from random weights: the contrast the paper drew does not exist here
+        cluster["verdict"] = "not applicable (no network started from ImageNet weights here; descriptive)"
     return pd.concat([pd.DataFrame([cluster]), table], ignore_index=True).set_index("observation")

@@ -337,5 +337,5 @@ def weight_agreement(
         mine = first.weights[r, : len(other)]
         pearson = stats.pearsonr(mine, other).statistic if np.ptp(mine) > 0 and np.ptp(other) > 0 else np.nan
         a, b = set(np.argsort(-mine)[:top]), set(np.argsort(-other)[:top])
-        rows.append({"model": model, "pearson": float(pearson), f"top_{top}_overlap": len(a & b) / len(a | b)})
-    return pd.DataFrame(rows, columns=["model", "pearson", f"top_{top}_overlap"]).set_index("model")
+        rows.append({"model": model, "pearson": float(pearson), f"top_{top}_jaccard": len(a & b) / len(a | b)})
+    return pd.DataFrame(rows, columns=["model", "pearson", f"top_{top}_jaccard"]).set_index("model")

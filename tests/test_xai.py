@@ -385,6 +385,9 @@ def test_the_grouping_cannot_be_tested_without_networks_of_both_kinds():
     assert table["verdict"].iloc[0] == "not testable"
     empty = regions.paper_observations(_mass_table(0.5, 0.7, 0.4, 0.4), shares, pd.Series(dtype=int))
     assert empty["verdict"].iloc[0] == "not testable"
+    groups = pd.Series({m: 1 if m in regions.FROM_SCRATCH else 2 for m in ADULT_MODELS})
+    random_starts = regions.paper_observations(_mass_table(0.5, 0.7, 0.4, 0.4), shares, groups, imagenet_started=[])
+    assert random_starts["verdict"].iloc[0].startswith("not applicable")
 
 
 def test_two_seeds_of_a_clear_signal_agree_and_of_pure_noise_do_not():
@@ -392,7 +395,7 @@ def test_two_seeds_of_a_clear_signal_agree_and_of_pure_noise_do_not():
     first = xai.explain_set(image[None], {"planted": _planted}, n_segments=60, n_samples=300, progress=False)
     second = xai.explain_image(image, {"planted": _planted}, n_segments=60, n_samples=300, seed=99)
     agree = xai.weight_agreement(first, 0, second)
-    assert agree.loc["planted", "pearson"] > 0.9 and agree.loc["planted", "top_5_overlap"] >= 0.5
+    assert agree.loc["planted", "pearson"] > 0.9 and agree.loc["planted", "top_5_jaccard"] >= 0.5
 
     rng = np.random.default_rng(0)
 
@@ -403,4 +406,4 @@ def test_two_seeds_of_a_clear_signal_agree_and_of_pure_noise_do_not():
     first = xai.explain_set(image[None], {"noise": noise}, n_segments=60, n_samples=300, progress=False)
     second = xai.explain_image(image, {"noise": noise}, n_segments=60, n_samples=300, seed=99)
     noisy = xai.weight_agreement(first, 0, second).loc["noise"]
-    assert abs(noisy["pearson"]) < 0.5 and noisy["top_5_overlap"] < 0.5
+    assert abs(noisy["pearson"]) < 0.5 and noisy["top_5_jaccard"] < 0.5
