@@ -496,7 +496,13 @@ def deletion_curves(curves: pd.DataFrame, ncols: int = 5, size_in: float = 2.0):
         part = curves[curves["model"] == model]
         sns.lineplot(data=part, x="hidden", y="prob", hue="order", ax=ax, errorbar=None, legend=ax is axes.flat[0])
         ax.set_title(model, fontsize=9)
-        ax.set_xlabel("share of segments hidden")
+        ax.set_xlabel("")
         ax.set_ylabel("p(pain)")
-    fig.tight_layout()
+    if models and axes.flat[0].get_legend() is not None:
+        handles, labels = axes.flat[0].get_legend_handles_labels()
+        axes.flat[0].get_legend().remove()
+        names = {"map": "hidden in the map's order", "random": "hidden in a random order"}
+        fig.legend(handles, [names.get(label, label) for label in labels], loc="upper center", ncols=2)
+    fig.supxlabel("share of superpixels hidden")
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     return fig
