@@ -23,10 +23,9 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 import pandas as pd
-from statsmodels.stats.multitest import multipletests
 
 
-def _batch(heatmaps: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _check_shapes(heatmaps: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     heatmaps, regions = np.asarray(heatmaps, float), np.asarray(regions, bool)
     if heatmaps.shape != regions.shape or heatmaps.ndim < 2:
         raise ValueError(f"maps {heatmaps.shape} and regions {regions.shape} must be (..., H, W) of one shape")
@@ -36,7 +35,7 @@ def _batch(heatmaps: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.nd
 def relevance_mass(heatmaps: np.ndarray, regions: np.ndarray) -> np.ndarray:
     """Share of each map's positive relevance inside its region: maps and bool regions (..., H, W) → (...,)
     scores; NaN for a map with no positive relevance or an empty region."""
-    maps, regions = _batch(heatmaps, regions)
+    maps, regions = _check_shapes(heatmaps, regions)
     maps = np.clip(maps, 0, None)
     total, inside = maps.sum(axis=(-2, -1)), (maps * regions).sum(axis=(-2, -1))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -46,7 +45,7 @@ def relevance_mass(heatmaps: np.ndarray, regions: np.ndarray) -> np.ndarray:
 def pointing_game(heatmaps: np.ndarray, regions: np.ndarray) -> np.ndarray:
     """1.0 where a pixel of maximal relevance lies inside the region, else 0.0: maps and bool regions
     (..., H, W) → (...,); NaN for a flat map (it points nowhere) or an empty region."""
-    maps, regions = _batch(heatmaps, regions)
+    maps, regions = _check_shapes(heatmaps, regions)
     top = maps == maps.max(axis=(-2, -1), keepdims=True)
     hit = (top & regions).any(axis=(-2, -1)).astype(float)
     flat = maps.max(axis=(-2, -1)) == maps.min(axis=(-2, -1))
@@ -130,6 +129,7 @@ def score_explanations(
     and the long table of the deletion curves on a common grid of 11 shares hidden (model, image, order,
     hidden, prob). The random order is one permutation per image, averaged over images.
     """
+    from .chance import holm
     from .regions import paired_greater
     from .xai import mean_fill
 
@@ -187,7 +187,7 @@ def score_explanations(
     for column in ("p_mass", "p_deletion"):
         table[f"{column}_holm"] = np.nan
         if tested.any():
-            table.loc[tested, f"{column}_holm"] = multipletests(table.loc[tested, column], method="holm")[1]
+            table.loc[tested, f"{column}_holm"] = holm(table.loc[tested, column].to_numpy())
     columns = ["model", "hidden", "order", "image", "prob"]
     long = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=columns)
     return table, long

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
+from .alignment import normalise
 from .facs import AUS, unpack_masks
 from .images import read_rgb
 
@@ -459,8 +460,7 @@ def lime_examples(images: np.ndarray, maps: np.ndarray, titles, ncols: int = 6, 
         ax.axis("off")
     for i in range(n):
         ax = axes.flat[i]
-        top = float(np.max(maps[i], initial=0.0))
-        _heat_on(ax, images[i], maps[i] / top if top > 0 else maps[i])
+        _heat_on(ax, images[i], normalise(maps[i]))
         ax.set_title(titles[i], fontsize=7)
     fig.tight_layout(pad=0.3)
     return fig

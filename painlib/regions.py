@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from .alignment import KEYPOINTS
+from .chance import holm
 
 
 def template_regions(template: np.ndarray, shape: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -76,12 +77,9 @@ def region_shares(regions: Mapping[str, np.ndarray]) -> pd.Series:
 
 def above_share(mass: np.ndarray, share: float) -> float:
     """One-sided p-value that the relevance mass of a region, over several maps (images), lies above ``share``:
-    Wilcoxon's signed-rank test of mass − share (SciPy); 1.0 with fewer than two finite values."""
-    diff = np.asarray(mass, float) - share
-    diff = diff[np.isfinite(diff)]
-    if len(diff) < 2 or not np.any(diff):
-        return 1.0
-    return float(stats.wilcoxon(diff, alternative="greater").pvalue)
+    Wilcoxon's signed-rank test of mass − share (:func:`paired_greater` against the share)."""
+    mass = np.asarray(mass, float)
+    return paired_greater(mass, np.full(mass.shape, share))
 
 
 def paired_greater(a: np.ndarray, b: np.ndarray) -> float:
@@ -192,9 +190,7 @@ def paper_observations(
     tested = table["p_value"].notna()
     table["p_holm"] = np.nan
     if tested.any():
-        from statsmodels.stats.multitest import multipletests
-
-        table.loc[tested, "p_holm"] = multipletests(table.loc[tested, "p_value"], method="holm")[1]
+        table.loc[tested, "p_holm"] = holm(table.loc[tested, "p_value"].to_numpy())
     table["verdict"] = np.where(~tested, "not testable", np.where(table["p_holm"] < alpha, "holds", "not resolved"))
     expected = {m: "from scratch" if m in FROM_SCRATCH else "ImageNet in the paper" for m in groups.index}
     testable = len(set(expected.values())) == 2

@@ -178,44 +178,6 @@ def keras_predict(model, batch_size: int = 256) -> Predict:
     return predict
 
 
-def explain_images(
-    images: np.ndarray,
-    predict: Mapping[str, Predict],
-    *,
-    class_index: int | np.ndarray | Mapping[str, np.ndarray] = 1,
-    n_segments: int = LIME_SETTINGS["n_segments"],
-    n_samples: int = LIME_SETTINGS["n_samples"],
-    seed: int = 0,
-    progress: bool = True,
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Explain a stack of (N, H, W, 3) images for every network of ``predict``.
-
-    ``class_index``: the class explained, one for all, one per image (N,), or per network an (N,) array.
-    Returns a table with one row per image × network (``image``, ``model``, ``class_index``, ``prob``, the
-    fit ``score``, ``n_segments``) and the (rows, H, W) positive relevance maps in the table's order. Image ``i``
-    uses seed ``seed + i``, so a subset of the images gets the explanations it would get among all.
-    """
-    from .progress import progress_bar
-
-    images = np.asarray(images)
-    rows, maps = [], []
-    for i in progress_bar(range(len(images)), desc="LIME", unit="image", enabled=progress):
-        if isinstance(class_index, Mapping):
-            which = {name: int(np.asarray(class_index[name])[i]) for name in predict}
-        else:
-            which = int(np.broadcast_to(np.asarray(class_index), (len(images),))[i])
-        for name, e in explain_image(
-            images[i], predict, class_index=which, n_segments=n_segments, n_samples=n_samples, seed=seed + i
-        ).items():
-            rows.append(
-                {"image": i, "model": name, "class_index": e.class_index, "prob": e.prob, "score": e.score}
-                | {"n_segments": len(e.weights)}
-            )
-            maps.append(e.relevance())
-    shape = images.shape[1:3]
-    return pd.DataFrame(rows), np.stack(maps) if maps else np.zeros((0, *shape), np.float32)
-
-
 # ------------------------------------------------------------------------------------------ a set of images
 
 

@@ -101,7 +101,8 @@ def test_one_perturbation_set_serves_every_network_in_one_call_each():
 
 def test_explaining_a_stack_matches_one_image_at_a_time_and_keeps_the_order():
     images = np.stack([_photo(), np.flip(_photo(), axis=1)])
-    table, maps = xai.explain_images(images, {"planted": _planted}, n_samples=100, seed=3, progress=False)
+    explained = xai.explain_set(images, {"planted": _planted}, n_samples=100, seed=3, progress=False)
+    table, maps = explained.table, explained.maps(1)
     assert table["image"].tolist() == [0, 1] and maps.shape == (2, SIZE, SIZE)
     second = xai.explain_image(images[1], {"planted": _planted}, n_samples=100, seed=4)["planted"]
     np.testing.assert_allclose(maps[1], second.relevance())
@@ -178,7 +179,8 @@ def test_a_planted_networks_global_map_on_the_average_face_sits_on_its_region():
     base = _photo()
     gains = np.array([0.8, 0.9, 1.0, 1.1])[:, None, None, None]  # four exposures of the face, a little noise
     images = np.clip(base[None] * gains + rng.normal(0, 3, (4, SIZE, SIZE, 3)), 0, 255).astype(np.uint8)
-    table, maps = xai.explain_images(images, {"planted": _planted}, n_segments=60, n_samples=300, progress=False)
+    explained = xai.explain_set(images, {"planted": _planted}, n_segments=60, n_samples=300, progress=False)
+    table, maps = explained.table, explained.maps(1)
     landmarks = np.array([[20.0, 24.0], [42.0, 24.0], [32.0, 36.0], [22.0, 48.0], [42.0, 48.0]])
     aligned = np.stack([alignment.to_template(m, landmarks, landmarks * 2, (128, 128)) for m in maps])
     groups, global_map = alignment.global_maps(table.assign(**{"class": "pain", "dataset": "x"}), aligned)
