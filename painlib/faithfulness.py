@@ -83,29 +83,40 @@ def curve_area(curve: np.ndarray) -> float:
     return float(np.trapezoid(curve, np.linspace(0, 1, len(curve))))
 
 
-def pain_regions(rows: pd.DataFrame, size_px: int, margin: float = 0.25) -> np.ndarray:
-    """(N, size_px, size_px) bool: per image of ``rows`` (chapter 01's sets of synthetic faces: ``mask_path``,
-    ``face_box`` and the AU intensity columns), the union of the regions of the AUs drawn in it (intensity
-    above 0), cut and resized as chapter 01 cut the face (:func:`painlib.faces.crop_like_face`). An image
-    with no AU drawn (most no-pain images) has an empty region."""
+def au_masks(rows: pd.DataFrame, size_px: int, margin: float = 0.25) -> dict[str, np.ndarray]:
+    """Where every AU *could* be drawn, per image of ``rows`` (chapter 01's sets of synthetic faces: ``mask_path``
+    and ``face_box``): ``{au: (N, size_px, size_px) bool}`` for each of :data:`painlib.facs.AUS` and ``"face"``
+    (the face oval), cut and resized as chapter 01 cut the face (:func:`painlib.faces.crop_like_face`). The
+    generator stores every region, drawn or not, so no-pain faces have them too."""
     from .faces import crop_like_face
     from .facs import AUS, unpack_masks
     from .images import UnreadableImageError
     from .manifest import require_columns
 
-    require_columns(rows, ["mask_path", "face_box", *AUS], "the explained images")
-    out = np.zeros((len(rows), size_px, size_px), bool)
+    require_columns(rows, ["mask_path", "face_box"], "the explained images")
+    out = {name: np.zeros((len(rows), size_px, size_px), bool) for name in (*AUS, "face")}
     for i, row in enumerate(rows.itertuples(index=False)):
         packed = cv2.imread(str(row.mask_path), cv2.IMREAD_UNCHANGED)
         if packed is None:
             raise UnreadableImageError(f"cannot read the AU mask image {row.mask_path}")
-        masks = unpack_masks(packed)
-        drawn = np.zeros(packed.shape, bool)
-        for au in AUS:
-            if getattr(row, au) > 0:
-                drawn |= masks[au]
         box = [int(v) for v in str(row.face_box).split()]
-        out[i] = crop_like_face(drawn.astype(np.uint8), box, size_px, margin) > 0
+        for name, mask in unpack_masks(packed).items():
+            out[name][i] = crop_like_face(mask.astype(np.uint8), box, size_px, margin) > 0
+    return out
+
+
+def pain_regions(rows: pd.DataFrame, size_px: int, margin: float = 0.25) -> np.ndarray:
+    """(N, size_px, size_px) bool: per image of ``rows`` (as :func:`au_masks`, with the AU intensity columns),
+    the union of the regions of the AUs drawn in it (intensity above 0). An image with no AU drawn (most
+    no-pain images) has an empty region."""
+    from .facs import AUS
+    from .manifest import require_columns
+
+    require_columns(rows, list(AUS), "the explained images")
+    masks = au_masks(rows, size_px, margin)
+    out = np.zeros((len(rows), size_px, size_px), bool)
+    for au in AUS:
+        out |= masks[au] & (rows[au].to_numpy() > 0)[:, None, None]
     return out
 
 
@@ -191,3 +202,43 @@ def score_explanations(
     columns = ["model", "hidden", "order", "image", "prob"]
     long = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=columns)
     return table, long
+
+
+def score_maps(maps: dict[str, np.ndarray], regions: np.ndarray, min_images: int = 5) -> pd.DataFrame:
+    """Score maps of any method against the drawn pain ``regions`` (N, H, W) bool, as
+    :func:`score_explanations` scores LIME's: per named set of maps (N, H, W) ≥ 0, over the images whose region
+    is not empty and whose map is not all zero — ``n_images``, mean ``relevance_mass``, mean ``region_share``
+    (what an evenly spread map gets), ``pointing_game``, ``p_mass`` (one-sided Wilcoxon test, mass above share)
+    and ``p_mass_holm`` over the sets scored on ``min_images`` images or more (NaN for the others) — and
+    ``n_empty``, the images whose map was zero everywhere (no relevance to place)."""
+    from .chance import holm
+    from .regions import paired_greater
+
+    regions = np.asarray(regions, bool)
+    drawn = regions.reshape(len(regions), -1).any(axis=1)
+    rows = []
+    for name, stack in maps.items():
+        stack = np.asarray(stack, float)
+        if stack.shape != regions.shape:
+            raise ValueError(f"maps {name!r} are {stack.shape}, the regions {regions.shape}")
+        empty = ~(stack.reshape(len(stack), -1) > 0).any(axis=1)
+        use = np.flatnonzero(drawn & ~empty)
+        mass = relevance_mass(stack[use], regions[use]) if len(use) else np.array([])
+        share = np.array([region_share(regions[i]) for i in use])
+        rows.append(
+            {
+                "maps": name,
+                "n_images": len(use),
+                "n_empty": int((drawn & empty).sum()),
+                "relevance_mass": float(np.mean(mass)) if len(use) else np.nan,
+                "region_share": float(np.mean(share)) if len(use) else np.nan,
+                "pointing_game": float(np.mean(pointing_game(stack[use], regions[use]))) if len(use) else np.nan,
+                "p_mass": paired_greater(mass, share) if len(use) else np.nan,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("maps")
+    tested = table["n_images"] >= min_images
+    table["p_mass_holm"] = np.nan
+    if tested.any():
+        table.loc[tested, "p_mass_holm"] = holm(table.loc[tested, "p_mass"].to_numpy())
+    return table

@@ -15,6 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from .manifest import require_columns
 from .metrics import classification_metrics
 from .published import NEONATAL_PROTOCOL
 from .session import keyed_rng, quiet_stderr
@@ -422,3 +423,38 @@ def schedule() -> dict[str, float]:
     keys = {"lr": "learning_rate", "fine_lr": "fine_tune_learning_rate"}
     keys |= {"vggface_patience": "vggface_patience", "ncnn_patience": "ncnn_patience"}
     return {name: NEONATAL_PROTOCOL[key] for name, key in keys.items()}
+
+
+def eye_tracking_images(originals: pd.DataFrame, n_neonates: int = 10, dataset: str = "unifesp") -> pd.DataFrame:
+    """The images of the eye-tracking study's design: ``n_neonates`` neonates of ``dataset`` (the first in
+    sorted order that have both a rest and a pain image), one rest and one pain image each (the first of each
+    by frame). Rows of ``originals``, neonate by neonate, rest before pain. Fewer neonates where fewer qualify."""
+    require_columns(originals, ["path", "subject", "dataset", "label"], "the neonatal set")
+    part = originals[originals["dataset"] == dataset]
+    sort = [c for c in ("subject", "label", "frame", "path") if c in part.columns]
+    part = part.sort_values(sort)
+    both = part.groupby("subject")["label"].nunique()
+    chosen = sorted(both.index[both == 2])[:n_neonates]
+    picked = part[part["subject"].isin(chosen)].groupby(["subject", "label"], sort=True).head(1)
+    return picked.reset_index(drop=True)
+
+
+def test_fold_models(images: pd.DataFrame, kept: pd.DataFrame, store: str | os.PathLike) -> pd.DataFrame:
+    """For every image (``path``) and network of ``kept`` (rows of :func:`run_neonatal`), the run whose test
+    neonates held it: a table (path, model, key, run, threshold, prob_pain, pred: the run's test prediction of
+    the image), so each image is explained by a network that never trained on its neonate. An image no kept run
+    tested is an error (not the same folds)."""
+    from .training import read_predictions
+
+    parts = []
+    for run in kept.itertuples(index=False):
+        tested = read_predictions(store, run.key)
+        held = tested[tested["path"].isin(set(images["path"]))][["path", "prob_pain", "pred"]]
+        parts.append(held.assign(model=run.model, key=run.key, run=run.run, threshold=run.threshold))
+    columns = ["path", "model", "key", "run", "threshold", "prob_pain", "pred"]
+    table = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    for model in kept["model"].unique():
+        missing = set(images["path"]) - set(table.loc[table["model"] == model, "path"])
+        if missing:
+            raise ValueError(f"{len(missing)} images were tested by no kept {model} run: not chapter 05's folds")
+    return table

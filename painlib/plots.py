@@ -7,6 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from matplotlib.colors import LinearSegmentedColormap
 
 from .alignment import normalise
 from .facs import AUS, unpack_masks
@@ -415,11 +416,11 @@ def roc_curves(predictions: pd.DataFrame, title: str | None = None):
     return fig
 
 
-def _heat_on(ax, face: np.ndarray, heatmap: np.ndarray, alpha: float = 0.55) -> None:
-    """Draw a [0, 1] heatmap over a face (grey, so the map's colours read as relevance only)."""
+def _heat_on(ax, face: np.ndarray, heatmap: np.ndarray, alpha: float = 0.55, cmap="inferno") -> None:
+    """Draw a [0, 1] heatmap over a face (grey, so the map's colours read as relevance only), zero transparent."""
     grey = cv2.cvtColor(np.asarray(face, np.uint8), cv2.COLOR_RGB2GRAY)
     ax.imshow(grey, cmap="gray", vmin=0, vmax=255)
-    ax.imshow(np.ma.masked_less_equal(heatmap, 0), cmap="inferno", vmin=0, vmax=1, alpha=alpha)
+    ax.imshow(np.ma.masked_less_equal(heatmap, 0), cmap=cmap, vmin=0, vmax=1, alpha=alpha)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -505,4 +506,77 @@ def deletion_curves(curves: pd.DataFrame, ncols: int = 5, size_in: float = 2.0):
         fig.legend(handles, [names.get(label, label) for label in labels], loc="upper center", ncols=2)
     fig.supxlabel("share of superpixels hidden")
     fig.tight_layout(rect=(0, 0, 1, 0.92))
+    return fig
+
+
+#: Tobii Studio's heatmap colours (few fixations → many), which the dissertation gave the attribution maps too.
+GAZE_CMAP = LinearSegmentedColormap.from_list("green_yellow_red", ["#1a9641", "#ffff33", "#d7191c"])
+
+
+def _map_on(ax, face: np.ndarray, heatmap: np.ndarray, floor: float = 0.0) -> None:
+    """A map scaled to its maximum over a grey face; values at or below ``floor`` (0–1) are left uncoloured."""
+    scaled = normalise(heatmap)
+    _heat_on(ax, face, np.where(scaled > floor, scaled, 0.0), alpha=0.6, cmap=GAZE_CMAP)
+
+
+def attribution_grid(faces: np.ndarray, maps: dict[str, np.ndarray], titles, size_in: float = 1.3, floor: float = 0.0):
+    """Rows of maps (``maps``: row label → (N, H, W)) over the N ``faces`` (columns titled ``titles``), each map
+    scaled to its own maximum, in the green–yellow–red of the gaze heatmaps; values at or below ``floor`` of the
+    maximum are left uncoloured."""
+    fig, axes = plt.subplots(len(maps), len(faces), figsize=(len(faces) * size_in, len(maps) * size_in), squeeze=False)
+    for r, (label, stack) in enumerate(maps.items()):
+        for c in range(len(faces)):
+            _map_on(axes[r, c], faces[c], stack[c], floor)
+            if r == 0:
+                axes[r, c].set_title(titles[c], fontsize=7)
+        axes[r, 0].set_ylabel(label, fontsize=7)
+    fig.tight_layout(pad=0.3)
+    scale = plt.cm.ScalarMappable(cmap=GAZE_CMAP, norm=plt.Normalize(0, 1))
+    fig.colorbar(scale, ax=axes, fraction=0.03, pad=0.02, label="relevance (each panel scaled to its maximum)")
+    return fig
+
+
+def postprocessing_figure(face: np.ndarray, rows: dict[str, dict[str, np.ndarray]], size_in: float = 1.6):
+    """The dissertation's Figures 10–12 for one image: per row (a method) the raw map, its five clusters, the
+    blurred map and the binary mask kept (``rows``: label → :func:`painlib.attention.postprocess_steps`)."""
+    steps = {"scaled": "1 · map (colour mapped)", "clustered": "2 · k-means, 5 clusters", "processed": "3 · blurred"}
+    fig, axes = plt.subplots(len(rows), 4, figsize=(4 * size_in, len(rows) * size_in), squeeze=False)
+    for r, (label, out) in enumerate(rows.items()):
+        for c, (step, title) in enumerate(steps.items()):
+            _map_on(axes[r, c], face, out[step])
+            axes[0, c].set_title(title, fontsize=8)
+        _heat_on(axes[r, 3], face, out["mask"].astype(float), alpha=0.6, cmap=GAZE_CMAP)
+        axes[0, 3].set_title("4 · kept: L ≥ μ + cσ", fontsize=8)
+        axes[r, 0].set_ylabel(label, fontsize=8)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def overlap_violins(scores: pd.DataFrame, humans=("experts", "parents"), names: dict | None = None):
+    """The dissertation's Figure 17: the overlap of each pair of sources on pain and no-pain images as split
+    violins (median dashed, quartiles dotted); panel (a) the pairs of networks' maps and experts–parents,
+    panel (b) each network's map against each human group."""
+    names = names or {}
+    part = scores[scores["metric"] == "overlap"].copy()
+    human_pair = part["first"].isin(humans) & part["second"].isin(humans)
+    mixed = part["first"].isin(humans) ^ part["second"].isin(humans)
+    part["pair"] = [f"{names.get(a, a)} – {names.get(b, b)}" for a, b in zip(part["first"], part["second"])]
+    part["class"] = part["class"].map({"pain": "pain", "no_pain": "no pain"})
+    panels = {"(a) networks' maps with each other, and experts – parents": part[~mixed | human_pair]}
+    panels["(b) networks' maps with people's"] = part[mixed]
+    fig, axes = plt.subplots(2, 1, figsize=(11, 7.5))
+    for ax, (title, data) in zip(axes, panels.items()):
+        sns.violinplot(
+            data=data, x="pair", y="value", hue="class", split=True, inner="quart", cut=0, ax=ax,
+            hue_order=["pain", "no pain"], palette=["#d7191c", "#1a9641"], density_norm="width", linewidth=0.8,
+        )  # fmt: skip
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("")
+        ax.set_ylabel("overlap")
+        ax.set_ylim(0, 1)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+        ax.legend(loc="lower left", fontsize=8, title=None)
+    fig.tight_layout()
     return fig

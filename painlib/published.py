@@ -163,3 +163,141 @@ NEONATAL_TABLE_AVERAGES = {
         "auc": (0.760, 0.07),
     },
 }
+
+
+#: Dissertation, Section 4: the six sources of attention maps in its Tables 3–5, in its order, by the book's names.
+ATTENTION_SOURCES = {
+    "experts": "Experts",
+    "gradcam_ncnn": "GradCAM|N-CNN",
+    "gradcam_vggface": "GradCAM|VGG-Face",
+    "ig_ncnn": "I.G.|N-CNN",
+    "ig_vggface": "I.G.|VGG-Face",
+    "parents": "Parents",
+}
+
+
+def _pair_table(rows: str) -> pd.DataFrame:
+    """A symmetric source × source table typed as one row per line, in :data:`ATTENTION_SOURCES` order."""
+    names = list(ATTENTION_SOURCES)
+    values = [[float("nan") if v == "-" else float(v) for v in line.split()] for line in rows.strip().splitlines()]
+    return pd.DataFrame(values, index=names, columns=names).rename_axis(index="source", columns="with")
+
+
+#: Dissertation, Tables 3 ("pain" images) and 4 ("no pain"): mean cosine, Spearman and overlap over the ten
+#: neonates of every pair of sources. Table 5: p-values of pain against no pain per pair (Shapiro–Wilk, then
+#: Student's t or Mann–Whitney U), with "-" on the diagonal.
+ATTENTION_TABLES = {
+    ("pain", "cosine"): _pair_table(
+        """
+        1.0000 0.3670 0.5812 0.3865 0.3930 0.7505
+        0.3670 1.0000 0.3242 0.3319 0.1893 0.3546
+        0.5812 0.3242 1.0000 0.3224 0.3244 0.5618
+        0.3865 0.3319 0.3224 1.0000 0.2511 0.3607
+        0.3930 0.1893 0.3244 0.2511 1.0000 0.4202
+        0.7505 0.3546 0.5618 0.3607 0.4202 1.0000
+        """
+    ),
+    ("pain", "spearman"): _pair_table(
+        """
+        1.0000 0.1953 0.4272 0.2584 0.1925 0.6161
+        0.1953 1.0000 0.2285 0.2494 0.0518 0.1545
+        0.4272 0.2285 1.0000 0.2281 0.1643 0.3959
+        0.2584 0.2494 0.2281 1.0000 0.0635 0.2073
+        0.1925 0.0518 0.1643 0.0635 1.0000 0.2048
+        0.6161 0.1545 0.3959 0.2073 0.2048 1.0000
+        """
+    ),
+    ("pain", "overlap"): _pair_table(
+        """
+        1.0000 0.6376 0.7336 0.6651 0.6115 0.8167
+        0.6376 1.0000 0.7581 0.8016 0.7229 0.5979
+        0.7336 0.7581 1.0000 0.7484 0.7049 0.6974
+        0.6651 0.8016 0.7484 1.0000 0.7099 0.6230
+        0.6115 0.7229 0.7049 0.7099 1.0000 0.5894
+        0.8167 0.5979 0.6974 0.6230 0.5894 1.0000
+        """
+    ),
+    ("no_pain", "cosine"): _pair_table(
+        """
+        1.0000 0.2230 0.5784 0.4055 0.4908 0.7600
+        0.2230 1.0000 0.1457 0.1892 0.1633 0.2055
+        0.5784 0.1457 1.0000 0.4222 0.5022 0.5490
+        0.4055 0.1892 0.4222 1.0000 0.2704 0.3905
+        0.4908 0.1633 0.5022 0.2704 1.0000 0.4831
+        0.7600 0.2055 0.5490 0.3905 0.4831 1.0000
+        """
+    ),
+    ("no_pain", "spearman"): _pair_table(
+        """
+        1.0000 -0.0664 0.4346 0.2110 0.3303 0.5888
+        -0.0664 1.0000 -0.0873 -0.0249 -0.0595 -0.1327
+        0.4346 -0.0873 1.0000 0.2606 0.3393 0.3824
+        0.2110 -0.0249 0.2606 1.0000 0.0743 0.1695
+        0.3303 -0.0595 0.3393 0.0743 1.0000 0.3146
+        0.5888 -0.1327 0.3824 0.1695 0.3146 1.0000
+        """
+    ),
+    ("no_pain", "overlap"): _pair_table(
+        """
+        1.0000 0.5137 0.7033 0.6355 0.6317 0.7714
+        0.5137 1.0000 0.6364 0.6789 0.6556 0.4419
+        0.7033 0.6364 1.0000 0.7529 0.7605 0.6452
+        0.6355 0.6789 0.7529 1.0000 0.6990 0.5800
+        0.6317 0.6556 0.7605 0.6990 1.0000 0.5806
+        0.7714 0.4419 0.6452 0.5800 0.5806 1.0000
+        """
+    ),
+    ("p_value", "cosine"): _pair_table(
+        """
+        - 0.0116 0.9335 0.5815 0.1353 0.7337
+        0.0116 - 0.0098 0.0036 0.8501 0.0046
+        0.9335 0.0098 - 0.0098 0.0002 0.3847
+        0.5815 0.0036 0.0098 - 0.6776 0.4489
+        0.1353 0.8501 0.0002 0.6776 - 0.2474
+        0.7337 0.0046 0.3847 0.4489 0.2474 -
+        """
+    ),
+    ("p_value", "spearman"): _pair_table(
+        """
+        - 0.0025 0.8719 0.2142 0.1217 0.5057
+        0.0025 - 0.0008 0.0000 0.0450 0.0022
+        0.8719 0.0008 - 0.4528 0.0025 0.3847
+        0.2142 0.0000 0.4528 - 0.7344 0.4423
+        0.1217 0.0450 0.0025 0.7344 - 0.1911
+        0.5057 0.0022 0.3847 0.4423 0.1911 -
+        """
+    ),
+    ("p_value", "overlap"): _pair_table(
+        """
+        - 0.0026 0.1458 0.1270 0.4722 0.0579
+        0.0026 - 0.0016 0.0001 0.0046 0.0002
+        0.1458 0.0016 - 0.8072 0.0176 0.0312
+        0.1270 0.0001 0.8072 - 0.3901 0.1720
+        0.4722 0.0046 0.0176 0.3901 - 0.7491
+        0.0579 0.0002 0.0312 0.1720 0.7491 -
+        """
+    ),
+}
+
+#: Dissertation, Section 4.2: agreement bands of a pair's mean — strong from the first bound, moderate above
+#: the second, weak at or below it.
+STRENGTH_BANDS = {"cosine": (0.70, 0.50), "spearman": (0.60, 0.40), "overlap": (0.70, 0.50)}
+
+#: Dissertation, Sections 3.2–3.5: the eye-tracking study and the post-processing of the maps.
+ATTENTION_PROTOCOL = {
+    "participants": {"experts": 44, "parents": 29},
+    "neonates": 10,
+    "images": 20,
+    "seconds_per_image": 7.0,
+    "sampling_hz": 300,
+    "min_fixation_ms": 60,
+    "max_dispersion_deg": 0.5,
+    "min_valid_share": 0.70,
+    "screen_px": (1280, 1024),
+    "clusters": 5,
+    "blur_kernel_px": 11,
+    "blur_sigma_px": 2.0,
+    "c_xai": 0.5,
+    "c_human": 0.1,
+    "alpha": 0.05,
+}

@@ -739,14 +739,18 @@ def write_kept(store: str | os.PathLike, name: str, results: pd.DataFrame) -> Pa
     return write_csv(results.reset_index(drop=True), Path(store) / "kept" / f"{name}.csv")
 
 
+#: The page that keeps each named set of networks (:func:`write_kept`).
+KEPT_BY = {"cross_dataset": "04_training_scenario_cross_dataset", "neonatal": "05_neonatal_models"}
+
+
 def read_kept(store: str | os.PathLike, name: str) -> pd.DataFrame:
     """The runs named ``name`` by :func:`write_kept` (their rows as :func:`run_scenario` returned them); a
     missing set is named with the chapter that writes it."""
     path = Path(store) / "kept" / f"{name}.csv"
     if not path.is_file():
+        page = KEPT_BY.get(name, "the chapter that trains them")
         raise FileNotFoundError(
-            f"no kept networks {name!r} in {store}: chapter 04's PAIN-DB → CP-PAIN page keeps them "
-            "(python -m painlib run --only 04_training_scenario_cross_dataset --no-build)"
+            f"no kept networks {name!r} in {store}: {page} keeps them (python -m painlib run --only {page} --no-build)"
         )
     return pd.read_csv(path, dtype={"key": str, "scenario": str, "model": str, "initialisation": str})
 

@@ -409,3 +409,20 @@ def test_two_seeds_of_a_clear_signal_agree_and_of_pure_noise_do_not():
     second = xai.explain_image(image, {"noise": noise}, n_segments=60, n_samples=300, seed=99)
     noisy = xai.weight_agreement(first, 0, second).loc["noise"]
     assert abs(noisy["pearson"]) < 0.5 and noisy["top_5_jaccard"] < 0.5
+
+
+def test_maps_of_any_method_are_scored_against_the_drawn_regions():
+    regions = np.zeros((6, 8, 8), bool)
+    regions[:, 2:4, 2:4] = True
+    regions[5] = False  # no AU drawn: not scored
+    on_target = regions.astype(float) + 0.001
+    even = np.ones((6, 8, 8))
+    blank = even.copy()
+    blank[0] = 0  # one map with no relevance at all
+    table = faithfulness.score_maps({"on": on_target, "even": even, "blank": blank}, regions)
+    assert table.loc["on", "n_images"] == 5 and table.loc["on", "pointing_game"] == 1.0
+    assert table.loc["on", "relevance_mass"] > 0.9 and table.loc["on", "p_mass_holm"] < 0.1
+    assert table.loc["even", "relevance_mass"] == pytest.approx(table.loc["even", "region_share"])
+    assert table.loc["even", "p_mass"] == 1.0  # an evenly spread map is not above chance
+    assert table.loc["blank", "n_empty"] == 1 and table.loc["blank", "n_images"] == 4
+    assert np.isnan(table.loc["blank", "p_mass_holm"])  # fewer than five images: not tested
