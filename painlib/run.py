@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import shutil
 import subprocess
@@ -171,6 +172,17 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "n_segments": (2, None),
     "explain_px": (32, None),
     "template_px": (32, None),
+    "n_neonates": (1, None),
+    "ig_steps": (1, None),
+    "ig_baseline": (0, 255),
+    "lime_samples": (0, None),
+    "lime_segments": (2, None),
+    "experts": (1, None),
+    "parents": (1, None),
+    "seconds_per_image": (0.1, None),
+    "min_fixation_ms": (0, None),
+    "min_valid_share": (0, 1),
+    "gaze_sigma": (0.001, 0.5),
 }
 
 
@@ -192,6 +204,10 @@ def _check_parameter(notebook: str, name: str, value, default):
     ``ValueError`` naming both: the type must match the default's (an integer is accepted for a number, ``None``
     for text), and the value must lie in :data:`PARAMETER_RANGES`."""
     where = f"parameter {name!r} of {notebook}"
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where} must be a finite number, got {value!r}")
+    if isinstance(default, list) and default and isinstance(value, list) and not value:
+        raise ValueError(f"{where} must not be empty (default {default!r})")
     if default is not None and value is not None:
         ok = (
             isinstance(value, bool)

@@ -8,8 +8,8 @@ Every run (one fold, or one repeat) is an independent job with a key that hashes
 on: the scenario, model and its definition, every training parameter (defaults included), the seed, the
 library versions, and the *content* of its training and test images with their labels — not where they lie,
 so a moved clone or another ``data_dir`` still finds its results. Finished runs are kept in a result store (a
-folder: ``runs.csv`` plus per-run predictions and learning curves), written atomically by the one process that
-collects the results, so an interrupted scenario resumes where it stopped. Runs execute one after another, or
+folder: one row per run under ``runs/``, its predictions and learning curve), each file written atomically, so
+an interrupted scenario resumes where it stopped and two processes sharing a store keep every finished run. Runs execute one after another, or
 through any ``concurrent.futures``-style executor (a process pool, or ``distributed.Client(...).get_executor()``
 for a Dask cluster) — the rows are the same either way.
 """
@@ -710,23 +710,33 @@ def _fingerprint(df: pd.DataFrame) -> str:
 
 
 def read_store(store: str | os.PathLike | None) -> pd.DataFrame:
-    """The finished runs of a result store, indexed by key (empty without a store). Text columns are read as
-    text, so an all-digit key still matches."""
-    path = None if store is None else Path(store) / "runs.csv"
-    if path is None or not path.is_file():
-        return pd.DataFrame(index=pd.Index([], name="key", dtype=str))
+    """The finished runs of a result store, indexed by key (empty without a store): one row per file under
+    ``runs/`` (each run writes its own row, so two processes sharing a store never overwrite each other's), and
+    the rows of a ``runs.csv`` index written by earlier versions whose keys have no file of their own. Text
+    columns are read as text, so an all-digit key still matches."""
     text = {c: str for c in ("key", "scenario", "model", "initialisation")}
-    return pd.read_csv(path, dtype=text).set_index("key", drop=False)
+    empty = pd.DataFrame(index=pd.Index([], name="key", dtype=str))
+    if store is None:
+        return empty
+    parts = [pd.read_csv(p, dtype=text) for p in sorted((Path(store) / "runs").glob("*.csv"))]
+    legacy = Path(store) / "runs.csv"
+    if legacy.is_file():
+        old = pd.read_csv(legacy, dtype=text)
+        own = {p.stem for p in (Path(store) / "runs").glob("*.csv")}
+        parts.insert(0, old[~old["key"].isin(own)])
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty
+    return pd.concat(parts, ignore_index=True).set_index("key", drop=False)
 
 
 def _save_run(store, done: pd.DataFrame, row: dict, result: dict) -> pd.DataFrame:
     store = Path(store)
     write_csv(result["predictions"], store / "predictions" / f"{row['key']}.csv")
     write_csv(result["history"], store / "history" / f"{row['key']}.csv")
+    write_csv(pd.DataFrame([row]), store / "runs" / f"{row['key']}.csv")  # last, so a listed run has its files
     done = done.drop(index=row["key"], errors="ignore")  # a run redone (its model file was missing) replaces its row
-    done = pd.concat([done, pd.DataFrame([row]).set_index("key", drop=False)])
-    write_csv(done, store / "runs.csv")  # last, so a listed run always has its files
-    return done
+    return pd.concat([done, pd.DataFrame([row]).set_index("key", drop=False)])
 
 
 def write_kept(store: str | os.PathLike, name: str, results: pd.DataFrame) -> Path:
@@ -748,7 +758,9 @@ def read_kept(store: str | os.PathLike, name: str) -> pd.DataFrame:
     missing set is named with the chapter that writes it."""
     path = Path(store) / "kept" / f"{name}.csv"
     if not path.is_file():
-        page = KEPT_BY.get(name, "the chapter that trains them")
+        if name not in KEPT_BY:
+            raise FileNotFoundError(f"no kept networks {name!r} in {store}; the book's pages keep {sorted(KEPT_BY)}")
+        page = KEPT_BY[name]
         raise FileNotFoundError(
             f"no kept networks {name!r} in {store}: {page} keeps them (python -m painlib run --only {page} --no-build)"
         )

@@ -98,6 +98,8 @@ PROFILE = {"name": "t", "defaults": {"seed": 0}, "notebooks": {}}
         ({"epochs": 0}, r"'epochs' of 00_a must be at least 1"),
         ({"show": 1}, r"'show' of 01_b must be true/false"),
         ({"noise_levels": [-1.0]}, r"'noise_levels' of 00_a must be at least 0"),
+        ({"noise_levels": [float("nan")]}, r"'noise_levels' of 00_a must be a finite number, got nan"),
+        ({"noise_levels": []}, r"'noise_levels' of 00_a must not be empty"),
         ({"epoch": 3}, r"no selected notebook declares \['epoch'\]"),
         ({"01.epochs": 3}, r"01_b.ipynb has no parameter 'epochs'"),
         ({"07.epochs": 3}, r"'07' names no selected notebook"),

@@ -82,17 +82,18 @@ def test_same_seed_same_results_and_resume(tiny_db, tmp_path, caplog):
     a = training.run_scenario("subject_wise", tiny_db, **KW)
     b = training.run_scenario("subject_wise", tiny_db, store=store, **KW)
     pd.testing.assert_frame_equal(_stable(a), _stable(b))
-    assert {"predictions", "history", "runs.csv"} <= {p.name for p in store.iterdir()}
+    assert {"predictions", "history", "runs"} <= {p.name for p in store.iterdir()}
     # a second call reads the finished runs from the store instead of training again
-    stored = pd.read_csv(store / "runs.csv")
-    stored.loc[:, "accuracy"] = -1.0
-    stored.to_csv(store / "runs.csv", index=False)
+    for path in (store / "runs").glob("*.csv"):
+        stored = pd.read_csv(path)
+        stored.loc[:, "accuracy"] = -1.0
+        stored.to_csv(path, index=False)
     with caplog.at_level("INFO", logger="painlib.training"):
         c = training.run_scenario("subject_wise", tiny_db, store=store, **KW)
     assert (c["accuracy"] == -1.0).all() and "2 of 2 runs from the store" in caplog.text
     # a changed parameter is not a stale hit
     d = training.run_scenario("subject_wise", tiny_db, store=store, **{**KW, "epochs": 2})
-    assert (d["accuracy"] >= 0).all() and len(pd.read_csv(store / "runs.csv")) == 4
+    assert (d["accuracy"] >= 0).all() and len(training.read_store(store)) == 4
     preds = training.read_predictions(store, d["key"][0])
     assert len(preds) == d["n_test"][0] and preds["prob_pain"].between(0, 1).all()
     assert training.read_history(store, d["key"][0])["epoch"].tolist() == [1, 2]
@@ -133,11 +134,31 @@ def test_the_key_covers_defaults_and_library_versions(tiny_db, tmp_path, monkeyp
     assert other_tf["key"][0] not in (first["key"][0], other_default["key"][0])
 
 
-def test_keys_are_read_back_as_text(tmp_path):
+def test_keys_are_read_back_as_text_and_an_older_index_still_counts(tmp_path):
     row = {"key": "0123456789012345", "scenario": "image_wise", "model": "small_cnn", "accuracy": 0.5}
     (tmp_path / "s").mkdir()
-    pd.DataFrame([row]).to_csv(tmp_path / "s" / "runs.csv", index=False)
+    pd.DataFrame([row]).to_csv(tmp_path / "s" / "runs.csv", index=False)  # the index of earlier versions
     assert list(training.read_store(tmp_path / "s").index) == ["0123456789012345"]
+    _fake_runs(tmp_path / "s", ["0123456789012345", "0000000000000009"], accuracy=0.9)  # its own file wins
+    store = training.read_store(tmp_path / "s")
+    assert sorted(store.index) == ["0000000000000009", "0123456789012345"] and (store["accuracy"] == 0.9).all()
+
+
+def _fake_runs(store, keys, accuracy: float = 0.5) -> None:
+    """Save finished runs as run_splits does, one after another, each reading the store first."""
+    for key in keys:
+        row = {"key": key, "scenario": "image_wise", "model": "small_cnn", "accuracy": accuracy}
+        result = {"predictions": pd.DataFrame({"path": ["a"], "prob_pain": [0.5]}), "history": pd.DataFrame()}
+        training._save_run(store, training.read_store(store), row, result)
+
+
+def test_two_processes_sharing_a_store_keep_every_run(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    keys = [[f"{w}{i:015d}" for i in range(30)] for w in (1, 2)]
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_fake_runs, [tmp_path] * 2, keys))
+    assert sorted(training.read_store(tmp_path).index) == sorted(keys[0] + keys[1])
 
 
 def test_one_class_test_set_reports_auc_missing_and_means_count_runs(tiny_db):
