@@ -50,6 +50,27 @@ def read_fixations(table: pd.DataFrame | str) -> pd.DataFrame:
     return frame
 
 
+def from_tobii_studio(export: pd.DataFrame, groups: dict[str, str], valid_shares: dict[str, float]) -> pd.DataFrame:
+    """Fixation records from a Tobii Studio export (its columns :data:`TOBII_STUDIO_COLUMNS`; positions in the
+    pixels of the image shown), with each participant's ``groups`` entry and ``valid_shares`` (the recording's
+    valid-sample share, 0–1). A gaze-data export has one row per gaze sample: only rows of fixations are kept
+    (``GazeEventType``, where present), one per ``FixationIndex`` of a participant and image (where present).
+    A participant missing from ``groups`` or ``valid_shares`` is an error naming them."""
+    require_columns(export, list(TOBII_STUDIO_COLUMNS), "the Tobii Studio export")
+    if "GazeEventType" in export.columns:
+        export = export[export["GazeEventType"] == "Fixation"]
+    if "FixationIndex" in export.columns:
+        export = export.drop_duplicates(["ParticipantName", "MediaName", "FixationIndex"])
+    frame = export[list(TOBII_STUDIO_COLUMNS)].rename(columns=TOBII_STUDIO_COLUMNS).dropna(subset=["duration_ms"])
+    frame = frame.astype({"participant": str})
+    unknown = sorted(set(frame["participant"]) - (set(groups) & set(valid_shares)))
+    if unknown:
+        raise ValueError(f"participants without a group or valid-sample share: {unknown[:10]}")
+    frame["group"] = frame["participant"].map(groups)
+    frame["valid_share"] = frame["participant"].map(valid_shares)
+    return read_fixations(frame[list(FIXATION_COLUMNS)].reset_index(drop=True))
+
+
 def clean_fixations(
     fixations: pd.DataFrame,
     width: int,
@@ -182,9 +203,10 @@ def spearman(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Share of pixels on which two binary masks agree (Schiller et al. 2020; eqs. 12–13)."""
+    """Share of pixels on which two binary masks agree (Schiller et al. 2020; eqs. 12–13); NaN if one is empty:
+    a mask that points nowhere cannot agree with another (two empty masks would agree everywhere)."""
     a, b = (np.asarray(m, bool).ravel() for m in (a, b))
-    return float((a == b).mean())
+    return float((a == b).mean()) if a.any() and b.any() else float("nan")
 
 
 def compare_sources(images: pd.DataFrame, grey: dict[str, np.ndarray], binary: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -287,7 +309,7 @@ def _normal(values: np.ndarray, alpha: float) -> bool:
 
 
 def _two_groups(a: np.ndarray, b: np.ndarray, alpha: float) -> tuple[str, float]:
-    if len(a) < 2 or len(b) < 2:
+    if len(a) < 3 or len(b) < 3:  # Shapiro–Wilk needs three values; fewer cannot decide the test
         return "too few", float("nan")
     if _normal(a, alpha) and _normal(b, alpha):
         return "Student's t", float(stats.ttest_ind(a, b).pvalue)
@@ -327,17 +349,20 @@ def gaze_masks(heatmaps: np.ndarray, c: float = ATTENTION_PROTOCOL["c_human"]) -
 def compare_with_paper(scores: pd.DataFrame, metric: str, names: dict[str, str]) -> pd.DataFrame:
     """One metric's means per pair and class, ours beside the dissertation's Tables 3–4 (``names``: our
     source names → the dissertation's, :data:`painlib.published.ATTENTION_SOURCES`), with the strength band of
-    each: one row per pair."""
+    each and the number of images behind each mean (``n_pain``, ``n_no_pain``: images where the metric is
+    defined): one row per pair."""
     from .published import ATTENTION_TABLES
 
     rows = []
     for (first, second), part in scores[scores["metric"] == metric].groupby(["first", "second"], sort=False):
         row = {"pair": f"{names.get(first, first)} – {names.get(second, second)}"}
         for klass in ("pain", "no_pain"):
-            ours = float(part.loc[part["class"] == klass, "value"].mean())
+            values = part.loc[part["class"] == klass, "value"].dropna()
+            ours = float(values.mean()) if len(values) else np.nan
             paper = ATTENTION_TABLES[(klass, metric)]
             theirs = float(paper.loc[first, second]) if first in paper.index and second in paper.index else np.nan
-            row |= {f"{klass}": ours, f"{klass}_band": strength(metric, ours), f"{klass}_paper": theirs}
+            row |= {f"n_{klass}": len(values), klass: ours, f"{klass}_band": strength(metric, ours)}
+            row[f"{klass}_paper"] = theirs
         rows.append(row)
     return pd.DataFrame(rows).set_index("pair")
 
@@ -354,3 +379,39 @@ def metric_change(before: pd.DataFrame, after: pd.DataFrame, metric: str, humans
 
     table = pd.DataFrame({"before": means(before), "after": means(after)})
     return table.assign(change=table["after"] - table["before"])
+
+
+def media_names(images: pd.DataFrame) -> list[str]:
+    """The name an eye tracker's export gives each image (Tobii's ``MediaName``): the file name of the original
+    image (``source_path``, as chapter 01 records it), else of ``path``."""
+    from pathlib import Path
+
+    column = "source_path" if "source_path" in images.columns else "path"
+    return [Path(str(p)).name for p in images[column]]
+
+
+def to_face_crop(
+    fixations: pd.DataFrame, images: pd.DataFrame, names: list[str], margin: float, size_px: int
+) -> pd.DataFrame:
+    """Fixation records on the original images (positions in their pixels, as an eye tracker records them) moved
+    into the pixels of the face crops chapter 01 made of them: the square around each image's ``face_box``
+    with ``margin``, resized to ``size_px``. ``names`` (one per row of ``images``) are the images' names in the
+    records (:func:`media_names`). Records of an image not in ``images``, or an image without records, are an
+    error naming them; fixations outside the crop stay outside and are dropped by :func:`clean_fixations`."""
+    from .faces import square_box
+
+    require_columns(images, ["face_box"], "the images shown")
+    boxes = {
+        name: square_box([float(v) for v in str(box).split()], margin) for name, box in zip(names, images["face_box"])
+    }
+    unknown = sorted(set(fixations["image"]) - set(boxes))
+    if unknown:
+        raise ValueError(f"fixation records name images that are not among the images explained: {unknown[:10]}")
+    unseen = sorted(set(boxes) - set(fixations["image"]))
+    if unseen:
+        raise ValueError(f"no fixation record for the images {unseen[:10]}: were they shown in the recordings?")
+    frame = fixations.copy()
+    x0, y0, side = (frame["image"].map({k: v[i] for k, v in boxes.items()}) for i in range(3))
+    frame["x"] = (frame["x"] - x0) * size_px / side
+    frame["y"] = (frame["y"] - y0) * size_px / side
+    return frame

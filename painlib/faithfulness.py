@@ -209,8 +209,9 @@ def score_maps(maps: dict[str, np.ndarray], regions: np.ndarray, min_images: int
     :func:`score_explanations` scores LIME's: per named set of maps (N, H, W) ≥ 0, over the images whose region
     is not empty and whose map is not all zero — ``n_images``, mean ``relevance_mass``, mean ``region_share``
     (what an evenly spread map gets), ``pointing_game``, ``p_mass`` (one-sided Wilcoxon test, mass above share)
-    and ``p_mass_holm`` over the sets scored on ``min_images`` images or more (NaN for the others) — and
-    ``n_empty``, the images whose map was zero everywhere (no relevance to place)."""
+    and ``p_mass_holm`` over the sets scored on ``min_images`` images or more (NaN for the others), ``p_below``
+    (the opposite one-sided test: mass below share) — and ``n_empty``, the images whose map was zero everywhere
+    (no relevance to place)."""
     from .chance import holm
     from .regions import paired_greater
 
@@ -234,6 +235,7 @@ def score_maps(maps: dict[str, np.ndarray], regions: np.ndarray, min_images: int
                 "region_share": float(np.mean(share)) if len(use) else np.nan,
                 "pointing_game": float(np.mean(pointing_game(stack[use], regions[use]))) if len(use) else np.nan,
                 "p_mass": paired_greater(mass, share) if len(use) else np.nan,
+                "p_below": paired_greater(share, mass) if len(use) else np.nan,
             }
         )
     table = pd.DataFrame(rows).set_index("maps")

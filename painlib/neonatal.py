@@ -453,6 +453,11 @@ def test_fold_models(images: pd.DataFrame, kept: pd.DataFrame, store: str | os.P
         parts.append(held.assign(model=run.model, key=run.key, run=run.run, threshold=run.threshold))
     columns = ["path", "model", "key", "run", "threshold", "prob_pain", "pred"]
     table = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    twice = table[table.duplicated(["path", "model"], keep=False)]
+    if len(twice):
+        raise ValueError(
+            f"{twice['path'].nunique()} images were tested by two kept runs of one network: not one set of folds"
+        )
     for model in kept["model"].unique():
         missing = set(images["path"]) - set(table.loc[table["model"] == model, "path"])
         if missing:

@@ -184,3 +184,16 @@ def agreement_sentence(pearson: pd.Series) -> str:
         )
     moved = ", ".join(f"`{m}` (r = {r:.2f})" for m, r in pearson[pearson < 0.9].sort_values().items())
     return f"The map moved visibly (r below 0.9) for {moved}: for them one run's map is partly the sampling's noise."
+
+
+def p_values(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with its p-value columns (named ``p`` or starting ``p_``) as text: three decimals, and
+    "< 0.001" below that, so a p-value never reads as exactly 0."""
+
+    def text(p) -> str:
+        if p is None or (isinstance(p, float) and np.isnan(p)):
+            return "—"
+        return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+    columns = [c for c in table.columns if c == "p" or str(c).startswith("p_")]
+    return table.assign(**{c: table[c].map(text) for c in columns})

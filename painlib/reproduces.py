@@ -52,8 +52,6 @@ def _neonatal_values(model: str) -> tuple[Value, ...]:
     return tuple(Value(f"mean {m}", averages[m][0], f"ours_{model}_{m}") for m in ("accuracy", "f1", "auc"))
 
 
-_LATER = "the neonatal explanation chapters (Grad-CAM, Integrated Gradients, eye tracking) come next"
-
 #: Every table and figure of the two studies' methods and results, in the papers' order.
 ITEMS: tuple[Item, ...] = (
     Item(
@@ -104,9 +102,37 @@ ITEMS: tuple[Item, ...] = (
         values=_neonatal_values("vggface"),
     ),
     Item(NEONATAL, "Table 2", "adapted N-CNN per fold", "05_neonatal_models", values=_neonatal_values("ncnn")),
-    Item(NEONATAL, "Figures 14–15", "Grad-CAM at several depths of both networks", None, _LATER),
-    Item(NEONATAL, "Figure 16", "Grad-CAM and Integrated Gradients beside eye-tracking heatmaps", None, _LATER),
-    Item(NEONATAL, "Tables 3–5, Figure 17", "similarity of human and machine attention", None, _LATER),
+    Item(NEONATAL, "Figures 10–12", "post-processing of the attribution maps", "07_neonatal_explanations"),
+    Item(NEONATAL, "Figures 14–15", "Grad-CAM at several depths of both networks", "07_neonatal_explanations"),
+    Item(
+        NEONATAL,
+        "Figure 16",
+        "Grad-CAM and Integrated Gradients beside eye-tracking heatmaps",
+        "08_human_and_machine_attention",
+        "the networks' maps in chapter 07; the gaze of simulated viewers, not of the study's participants",
+    ),
+    Item(
+        NEONATAL,
+        "Tables 3–5, Figure 17",
+        "similarity of human and machine attention",
+        "08_human_and_machine_attention",
+        "people's values are of simulated viewers: they measure the simulation's assumptions",
+        values=(
+            *(
+                Value(
+                    f"experts–parents {m}, pain",
+                    published.ATTENTION_TABLES[("pain", m)].loc["experts", "parents"],
+                    f"ours_{m}_pain",
+                )
+                for m in ("cosine", "spearman", "overlap")
+            ),
+            Value(
+                "VGG-Face Grad-CAM–experts cosine, pain",
+                published.ATTENTION_TABLES[("pain", "cosine")].loc["experts", "gradcam_vggface"],
+                "ours_vggface_gradcam_experts_cosine",
+            ),
+        ),
+    ),
 )
 
 

@@ -10,6 +10,15 @@ import pytest  # noqa: E402
 
 from painlib import run  # noqa: E402
 
+#: Pages whose files a chapter reads (by its number): chapter 01's manifests for every training chapter, the
+#: networks that chapter 04's PAIN-DB → CP-PAIN page and chapter 05 keep, chapter 07's maps.
+NEEDS = {
+    **{n: ("01_dataset_construction",) for n in ("03", "04", "05")},
+    "06": ("01_dataset_construction", "04_training_scenario_cross_dataset"),
+    "07": ("01_dataset_construction", "05_neonatal_models"),
+    "08": ("07_neonatal_explanations",),
+}
+
 
 class SmokeBook:
     """The book's pages executed under the smoke profile, each at most once per test session, each after its
@@ -36,8 +45,8 @@ class SmokeBook:
         """The executed copy of ``page`` (a name from :func:`painlib.run.list_pages`); a failure is raised again
         for every later request, without executing the page a second time."""
         if page not in self._done:
-            if page[:2] >= "03":  # the training chapters read the manifests chapter 01 writes
-                self.execute(next(p for p, _, _ in run.list_pages() if p.startswith("01")))
+            for needed in NEEDS.get(page[:2], ()):  # the pages whose files this one reads
+                self.execute(needed)
             _, notebook, variant = next(p for p in run.list_pages() if p[0] == page)
             try:
                 shared = {"data_dir": self.data_dir} if "data_dir" in run.declared_parameters(notebook) else {}

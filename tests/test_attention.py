@@ -87,6 +87,8 @@ def test_metrics_on_hand_computed_masks():
     assert attention.cosine([1, 0], [1, 1]) == pytest.approx(1 / np.sqrt(2))
     assert attention.overlap(np.array([1, 1, 0, 0], bool), np.array([0, 1, 1, 0], bool)) == 0.5
     assert np.isnan(attention.cosine(a, np.zeros_like(a)))
+    assert np.isnan(attention.overlap(a > 0, np.zeros(a.shape, bool)))  # an empty mask agrees with nothing
+    assert np.isnan(attention.overlap(np.zeros(4, bool), np.zeros(4, bool)))
     x, y = np.array([1.0, 2, 3, 4, 5]), np.array([2.0, 1, 4, 3, 5])
     assert attention.spearman(x, y) == pytest.approx(stats.spearmanr(x, y).statistic)
     assert attention.spearman(x, 10 * x**3) == pytest.approx(1.0)
@@ -138,7 +140,30 @@ def test_the_dissertation_tables_are_symmetric():
     for key, table in published.ATTENTION_TABLES.items():
         values = table.to_numpy()
         assert np.allclose(values, values.T, equal_nan=True), key
-    assert published.ATTENTION_TABLES[("pain", "cosine")].loc["experts", "parents"] == 0.7505
+    # values the dissertation's prose quotes (Section 4.2), beside its tables
+    quoted = {
+        ("pain", "cosine", "experts", "parents"): 0.7505,
+        ("pain", "spearman", "experts", "parents"): 0.6161,
+        ("pain", "overlap", "experts", "parents"): 0.8167,
+        ("pain", "cosine", "experts", "gradcam_ncnn"): 0.3670,
+        ("pain", "spearman", "gradcam_ncnn", "ig_ncnn"): 0.2494,
+        ("pain", "overlap", "gradcam_ncnn", "ig_ncnn"): 0.8016,
+        ("pain", "cosine", "experts", "gradcam_vggface"): 0.5812,
+        ("pain", "spearman", "experts", "gradcam_vggface"): 0.4272,
+        ("pain", "overlap", "gradcam_vggface", "gradcam_ncnn"): 0.7581,
+        ("pain", "cosine", "ig_vggface", "parents"): 0.4202,
+        ("pain", "overlap", "ig_vggface", "gradcam_ncnn"): 0.7229,
+        ("no_pain", "cosine", "experts", "parents"): 0.7600,
+        ("no_pain", "spearman", "experts", "parents"): 0.5888,
+        ("no_pain", "overlap", "experts", "parents"): 0.7714,
+        ("no_pain", "cosine", "experts", "gradcam_ncnn"): 0.2230,
+        ("no_pain", "spearman", "gradcam_ncnn", "ig_ncnn"): -0.0249,
+        ("no_pain", "overlap", "gradcam_ncnn", "ig_ncnn"): 0.6789,
+        ("no_pain", "cosine", "experts", "gradcam_vggface"): 0.5784,
+        ("no_pain", "overlap", "gradcam_vggface", "ig_vggface"): 0.7605,
+    }
+    for (klass, metric, a, b), value in quoted.items():
+        assert published.ATTENTION_TABLES[(klass, metric)].loc[a, b] == value, (klass, metric, a, b)
 
 
 def test_region_shares_of_a_mask():
@@ -207,3 +232,59 @@ def test_each_image_is_explained_by_the_fold_that_tested_it(tmp_path):
     assert table.set_index("path")["run"].to_dict() == {"u0-0-0": 0, "u0-1-0": 0, "u1-0-0": 1, "u1-1-0": 1}
     with pytest.raises(ValueError, match="tested by no kept"):
         neonatal.test_fold_models(chosen, pd.DataFrame(kept[:1]), tmp_path)
+
+
+def test_a_tobii_studio_export_becomes_fixation_records():
+    export = pd.DataFrame(
+        {
+            "ParticipantName": ["P01", "P01", "P01", "P02"],
+            "MediaName": ["a.png"] * 4,
+            "FixationPointX (MCSpx)": [10, 10, None, 30],
+            "FixationPointY (MCSpx)": [20, 20, None, 40],
+            "GazeEventDuration": [150, 150, 40, 90],  # a fixation over two samples, a saccade, a fixation
+            "GazeEventType": ["Fixation", "Fixation", "Saccade", "Fixation"],
+            "FixationIndex": [1, 1, None, 1],
+        }
+    )
+    records = attention.from_tobii_studio(export, {"P01": "experts", "P02": "parents"}, {"P01": 0.9, "P02": 0.8})
+    assert list(records.columns) == list(attention.FIXATION_COLUMNS)
+    assert records[["participant", "group", "x", "duration_ms"]].values.tolist() == [
+        ["P01", "experts", 10, 150],
+        ["P02", "parents", 30, 90],
+    ]
+    with pytest.raises(ValueError, match="P02"):
+        attention.from_tobii_studio(export, {"P01": "experts"}, {"P01": 0.9})
+
+
+def test_media_names_are_the_original_file_names():
+    rows = pd.DataFrame({"path": ["/cache/ab/12.png"], "source_path": ["/data/unifesp/06-12348-145026.jpg"]})
+    assert attention.media_names(rows) == ["06-12348-145026.jpg"]
+    assert attention.media_names(rows.drop(columns="source_path")) == ["12.png"]
+
+
+def test_recorded_fixations_move_into_the_face_crop():
+    images = pd.DataFrame({"face_box": ["100 50 80 80"]})  # square of side 100 from (90, 40) with margin 0.25
+    records = pd.concat([_records(image="a.jpg", x=90.0, y=40.0), _records(image="a.jpg", x=140.0, y=90.0)])
+    moved = attention.to_face_crop(records, images, ["a.jpg"], 0.25, 50)
+    assert moved[["x", "y"]].values.tolist() == [[0.0, 0.0], [25.0, 25.0]]
+    with pytest.raises(ValueError, match="not among the images"):
+        attention.to_face_crop(records.assign(image="b.jpg"), images, ["a.jpg"], 0.25, 50)
+    with pytest.raises(ValueError, match="no fixation record"):
+        attention.to_face_crop(records, pd.concat([images] * 2), ["a.jpg", "c.jpg"], 0.25, 50)
+
+
+def test_gaze_regions_do_not_overlap():
+    regions = _regions()
+    stacked = np.stack(list(regions.values())).sum(axis=0)
+    assert stacked.max() == 1  # every face pixel in exactly one region
+    assert regions["eyes"].any() and regions["rest of face"].any()
+
+
+def test_an_image_tested_twice_by_one_network_is_an_error(tmp_path):
+    chosen = neonatal.eye_tracking_images(_originals(), n_neonates=1)
+    (tmp_path / "predictions").mkdir()
+    for key in ("a", "b"):
+        _originals().assign(prob_pain=0.5, pred=1).to_csv(tmp_path / "predictions" / f"{key}.csv", index=False)
+    kept = pd.DataFrame([dict(key=k, model="ncnn", run=i, threshold=0.5) for i, k in enumerate("ab")])
+    with pytest.raises(ValueError, match="two kept runs"):
+        neonatal.test_fold_models(chosen, kept, tmp_path)

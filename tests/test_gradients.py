@@ -53,8 +53,12 @@ def test_grad_cam_peaks_where_the_planted_network_looks():
 
 def test_grad_cam_uses_the_score_before_the_softmax():
     model = _planted()
-    features, to_logits = gradients.class_logits(model)
     x = _image()[None]
+    # the pain score is 0.02 × the red channel summed over the quadrant: its gradient is 0.02 there, 0 elsewhere,
+    # so the red channel's weight is 0.02 × 64 / 256 = 0.005 and the map is 0.005 × red (the softmax's gradient
+    # would scale it by p(1 − p) and more)
+    np.testing.assert_allclose(gradients.grad_cam(model, x, "features")[0], 0.005 * x[0, ..., 0], rtol=1e-5)
+    features, to_logits = gradients.class_logits(model)
     logits = keras.ops.convert_to_numpy(to_logits(keras.Model(model.input, features)(x)))
     np.testing.assert_allclose(
         keras.ops.convert_to_numpy(keras.ops.softmax(logits)), model.predict(x, verbose=0), rtol=1e-5
@@ -90,7 +94,7 @@ def test_one_step_breaks_completeness_on_a_curved_network():
     images = np.random.default_rng(0).uniform(0, 255, (2, 30, 30, 3)).astype(np.float32)
     many = gradients.completeness_gap(model, images, gradients.integrated_gradients(model, images, steps=128))
     one = gradients.completeness_gap(model, images, gradients.integrated_gradients(model, images, steps=1))
-    assert np.abs(many).max() < np.abs(one).max()
+    assert np.abs(many).max() < np.abs(one).max() / 10 and np.abs(one).max() > 1e-3
 
 
 def test_attribution_map_sums_absolute_values_over_colours():
@@ -121,3 +125,37 @@ def test_traced_gradients_are_reused_and_do_not_keep_a_network_alive():
     del model
     gc.collect()
     assert alive() is None
+
+
+def _constant_network(p_pain: float, side: int = 16) -> keras.Model:
+    """A network that gives every image the probability ``p_pain`` (its logits are its biases)."""
+    inputs = keras.Input((side, side, 3))
+    x = keras.layers.Conv2D(2, 1, name="features")(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    head = keras.layers.Dense(2, activation="softmax", name="head")
+    model = keras.Model(inputs, head(x))
+    head.set_weights([np.zeros((2, 2), np.float32), np.array([0.0, np.log(p_pain / (1 - p_pain))], np.float32)])
+    return model
+
+
+def test_each_image_is_explained_by_its_own_fold_network(tmp_path):
+    import pandas as pd
+
+    from painlib import training
+    from painlib.storage import write_png
+
+    paths = []
+    for i in range(4):
+        paths.append(str(tmp_path / f"{i}.png"))
+        write_png(paths[-1], np.full((16, 16, 3), 40 * i, np.uint8))
+    images = pd.DataFrame({"path": paths})
+    rows = []
+    for run, (p, held) in enumerate(((0.2, paths[:2]), (0.7, paths[2:]))):
+        key = f"k{run}"
+        training._save_model(_constant_network(p), str(tmp_path / "models" / f"{key}.keras"))
+        rows += [dict(path=path, model="ncnn", key=key, run=run, threshold=0.5, prob_pain=p, pred=0) for path in held]
+    folds = pd.DataFrame(rows)
+    maps, ends = gradients.explain_by_fold(images, folds, tmp_path, 16, layers={"ncnn": ("features",)}, ig_steps=8)
+    np.testing.assert_allclose(ends.sort_values("image")["p_image"], [0.2, 0.2, 0.7, 0.7], rtol=1e-5)
+    assert ends.sort_values("image")["key"].tolist() == ["k0", "k0", "k1", "k1"]
+    assert maps[gradients.map_key("gradcam", "ncnn", "features")].shape == (4, 16, 16)

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-#: Facial regions a viewer fixates, as unions of the generator's AU regions (``face``: anywhere on the face).
+#: Facial regions a viewer fixates, as unions of the generator's AU regions, in order of precedence: a pixel in
+#: two AU regions belongs to the first, so the regions do not overlap; "rest of face" is the face outside them.
 GAZE_REGIONS = {
-    "brow": ("au4",),
     "eyes": ("au7", "au43"),
+    "brow": ("au4",),
     "nose": ("au9",),
     "mouth and nasolabial furrow": ("au10",),
     "cheeks": ("au6",),
-    "face": ("face",),
+    "rest of face": ("face",),
 }
 
 
@@ -47,13 +48,27 @@ class ViewerGroup:
 VIEWERS = {
     "experts": ViewerGroup(
         44,
-        {"brow": 0.25, "eyes": 0.25, "nose": 0.08, "mouth and nasolabial furrow": 0.32, "cheeks": 0.03, "face": 0.07},
+        {
+            "brow": 0.25,
+            "eyes": 0.25,
+            "nose": 0.08,
+            "mouth and nasolabial furrow": 0.32,
+            "cheeks": 0.03,
+            "rest of face": 0.07,
+        },
         concentration=30.0,
         spread=0.025,
     ),
     "parents": ViewerGroup(
         29,
-        {"brow": 0.1, "eyes": 0.3, "nose": 0.12, "mouth and nasolabial furrow": 0.15, "cheeks": 0.08, "face": 0.25},
+        {
+            "brow": 0.1,
+            "eyes": 0.3,
+            "nose": 0.12,
+            "mouth and nasolabial furrow": 0.15,
+            "cheeks": 0.08,
+            "rest of face": 0.25,
+        },
         concentration=6.0,
         spread=0.07,
     ),
@@ -73,9 +88,13 @@ class Viewing:
 
 
 def region_masks(masks: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """:data:`GAZE_REGIONS` as (N, H, W) bool masks, from the AU masks of
-    :func:`painlib.faithfulness.au_masks`."""
-    return {name: np.logical_or.reduce([masks[au] for au in aus]) for name, aus in GAZE_REGIONS.items()}
+    """:data:`GAZE_REGIONS` as (N, H, W) bool masks that do not overlap, from the AU masks of
+    :func:`painlib.faithfulness.au_masks` (each region loses what an earlier one holds)."""
+    out, taken = {}, np.zeros_like(masks["face"], bool)
+    for name, aus in GAZE_REGIONS.items():
+        out[name] = np.logical_or.reduce([masks[au] for au in aus]) & ~taken
+        taken |= out[name]
+    return out
 
 
 def simulate_fixations(
@@ -112,7 +131,7 @@ def simulate_fixations(
                     else:
                         inside = pixels[i][rng.choice(len(names), p=own)]
                         if not len(inside):  # a region hidden on this face: look anywhere on it
-                            inside = pixels[i][names.index("face")]
+                            inside = pixels[i][names.index("rest of face")]
                         if not len(inside):  # no face region either (real images): anywhere on the image
                             inside = everywhere
                         y, x = inside[rng.integers(len(inside))] + rng.normal(0, viewers.spread * side, 2)
@@ -130,7 +149,7 @@ def viewers(**participants: int) -> dict[str, ViewerGroup]:
 
 
 def given_shares(groups: dict[str, ViewerGroup]) -> pd.DataFrame:
-    """The share of fixations each group was given per facial region (its mean habits, normalised, without
-    ``face``, the rest of the face): one row per group."""
+    """The share of fixations each group was given per facial region (its mean habits, normalised): one row per
+    group, one column per region of :data:`GAZE_REGIONS`."""
     table = pd.DataFrame({g: v.weights for g, v in groups.items()}).T.fillna(0.0)
-    return table.div(table.sum(axis=1), axis=0).drop(columns="face", errors="ignore")
+    return table.div(table.sum(axis=1), axis=0)[list(GAZE_REGIONS)]
