@@ -135,9 +135,31 @@ def detector():
     return _DETECTOR
 
 
+#: MTCNN's smallest input side (its first stage scans 12 × 12 windows).
+MIN_SIDE_PX = 12
+
+
+def check_rgb8(rgb) -> None:
+    """Raise ``ValueError`` unless ``rgb`` is an (H, W, 3) uint8 array with both sides at least
+    :data:`MIN_SIDE_PX`, naming what it got and how to convert (files: :func:`painlib.images.read_rgb`)."""
+    arr = rgb if isinstance(rgb, np.ndarray) else None
+    shape = getattr(arr, "shape", None)
+    ok = arr is not None and arr.dtype == np.uint8 and arr.ndim == 3 and shape[2] == 3
+    if ok and min(shape[:2]) >= MIN_SIDE_PX:
+        return
+    got = f"{arr.dtype} array of shape {shape}" if arr is not None else type(rgb).__name__
+    raise ValueError(
+        f"face detection needs an (H, W, 3) uint8 RGB image of at least {MIN_SIDE_PX} px a side, got a {got}; "
+        "read files with painlib.images.read_rgb, which converts grey, RGBA, 16-bit and float images"
+    )
+
+
 def detect_faces(rgb: np.ndarray, min_confidence: float = 0.0) -> list[dict]:
     """MTCNN faces in an (H, W, 3) uint8 RGB image, best first: dicts with ``box`` (x, y, w, h px),
-    ``confidence`` and ``keypoints``; those scoring below ``min_confidence`` are left out."""
+    ``confidence`` and ``keypoints``; those scoring below ``min_confidence`` are left out. Any other array (float,
+    16-bit, grey, RGBA, too small) is an error naming what is needed: MTCNN finds no face in a float image in
+    [0, 1] and fails deep inside on a 2-D one."""
+    check_rgb8(rgb)
     with quiet_stderr():  # TensorFlow logs an aborted stage when MTCNN finds no candidate
         found = detector().detect_faces([rgb])[0]
     found = [f for f in found if f["confidence"] >= min_confidence and f["box"][2] > 0 and f["box"][3] > 0]

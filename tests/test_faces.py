@@ -288,3 +288,21 @@ def test_compiled_detection_equals_the_packages_own(astronaut):
         theirs = sorted(theirs, key=lambda f: (f["confidence"], f["box"][2] * f["box"][3]), reverse=True)
         assert [f["box"] for f in ours] == [f["box"] for f in theirs]
         np.testing.assert_allclose([f["confidence"] for f in ours], [f["confidence"] for f in theirs], atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.zeros((64, 64, 3), np.float32),  # float in [0, 1]: MTCNN finds nothing and says nothing
+        np.zeros((64, 64, 3), np.uint16),
+        np.zeros((64, 64, 4), np.uint8),  # RGBA
+        np.zeros((64, 64), np.uint8),  # grey, 2-D: fails deep inside mtcnn
+        np.zeros((0, 0, 3), np.uint8),
+        np.zeros((8, 64, 3), np.uint8),
+        [[0, 0, 0]],
+    ],
+    ids=["float", "uint16", "rgba", "grey", "empty", "too-small", "list"],
+)
+def test_face_detection_names_what_a_bad_image_lacks(image):
+    with pytest.raises(ValueError, match=r"needs an \(H, W, 3\) uint8 RGB image"):
+        faces.detect_faces(image)
