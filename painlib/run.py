@@ -297,8 +297,15 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
     out = []
     for page, nb, variant in list_pages(notebooks):
         own = {k: v for k, v in common.items() if k in declared[nb]}
+        named = {}  # parameter → (how the override named this notebook, value), to catch two that disagree
         for key, values in per_notebook.items():
             if nb.stem == key or nb.stem.startswith(key + "_"):
+                for name, value in values.items():
+                    if name in named and named[name][1] != value:
+                        first, earlier = named[name]
+                        clash = f"{nb.stem}: {first}.{name}={earlier!r} and {key}.{name}={value!r} disagree"
+                        problems += [clash] if clash not in problems else []  # once per notebook, not per page
+                    named[name] = (key, value)
                 own.update(values)
         fixed = sorted(set(own) & set(variant))
         if fixed:

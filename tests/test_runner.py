@@ -103,6 +103,7 @@ PROFILE = {"name": "t", "defaults": {"seed": 0}, "notebooks": {}}
         ({"epoch": 3}, r"no selected notebook declares \['epoch'\]"),
         ({"01.epochs": 3}, r"01_b.ipynb has no parameter 'epochs'"),
         ({"07.epochs": 3}, r"'07' names no selected notebook"),
+        ({"00_a.epochs": 2, "00.epochs": 3}, r"00_a: 00_a.epochs=2 and 00.epochs=3 disagree"),
     ],
 )
 def test_bad_parameters_are_named_before_anything_runs(tmp_path, overrides, message):
