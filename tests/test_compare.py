@@ -148,7 +148,8 @@ def test_friedman_agrees_with_scipy_on_random_data(seed):
 
 
 def test_nemenyi_agrees_with_scikit_posthocs():
-    sp = pytest.importorskip("scikit_posthocs")
+    import scikit_posthocs as sp  # a dependency: a broken install must fail, not skip
+
     results = cnn_results(seed=3)
     ours = compare.nemenyi(results)
     wide = results.pivot(index="run", columns="model", values="accuracy")
@@ -315,7 +316,6 @@ def test_bad_arguments_raise(call, message):
 
 
 def test_cd_diagram_ten_models_five_folds():
-    pytest.importorskip("scikit_posthocs")
     fig = compare.cd_diagram(cnn_results(), scenario="image_wise")
     assert isinstance(fig, matplotlib.figure.Figure)
     ax = fig.axes[0]

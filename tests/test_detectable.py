@@ -11,12 +11,11 @@ Occluded images (a hand, a surgical mask) are left out: missing those is what re
 """
 
 import cv2
+import mtcnn  # a dependency: a broken install must fail, not skip
 import pytest
 
 from painlib import synth
 from painlib.session import keyed_rng, quiet_stderr
-
-mtcnn = pytest.importorskip("mtcnn")
 
 SIZE_PX = 128  # the cpu profile's image size
 SUBJECTS = 40  # one image each

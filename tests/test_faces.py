@@ -12,8 +12,6 @@ from skimage import data
 
 from painlib import faces, synth
 
-pytest.importorskip("mtcnn")
-
 
 @pytest.fixture(scope="module")
 def astronaut():
