@@ -106,8 +106,8 @@ def scenario_bars(
     if reference:
         for i, sc in enumerate(order):
             if sc in reference:
-                ax.plot([i - 0.4, i + 0.4], [reference[sc]] * 2, color="C3", lw=2)
-        ax.plot([], [], color="C3", lw=2, label="paper (best model)")
+                ax.plot([i - 0.4, i + 0.4], [reference[sc]] * 2, color="crimson", lw=2)
+        ax.plot([], [], color="crimson", lw=2, label="paper (best model)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=10, frameon=False)
     ax.set_ylim(0, 1)
     ax.set_xlabel("")
