@@ -501,8 +501,9 @@ def with_provenance(notebook: Path, started: float, variant: str | None = None):
         "## Provenance\n\nHow this page was made: the code, the settings, the software, the machine and the data."
     )
     values = "{name: globals()[name] for name in " + repr(names) + "}"
-    cell = nbformat.v4.new_code_cell(
-        f"from painlib.provenance import provenance\n\nprovenance({values}, started={started!r})"
+    cell = nbformat.v4.new_code_cell(  # shown whole: pandas would cut the parameters and packages at 50 characters
+        "import pandas as pd\nfrom IPython.display import display\n\nfrom painlib.provenance import provenance\n\n"
+        f'with pd.option_context("display.max_colwidth", None):\n    display(provenance({values}, started={started!r}))'
     )
     cell.metadata["tags"] = ["remove-input"]
     heading.id, cell.id = "provenance-heading", "provenance"

@@ -188,6 +188,7 @@ def test_an_executed_page_ends_with_its_provenance(tmp_path):
     cells = nbformat.read(out, as_version=4).cells
     assert cells[-2].source.startswith("## Provenance") and "remove-input" in cells[-1].metadata["tags"]
     table = cells[-1].outputs[0]["data"]["text/html"]
+    assert "jupyter-book" in table and "data_root = ''" in table  # the last package and parameter: not cut off
     for item in ("git commit", "profile", "packages", "compute", "wall time"):
         assert item in table
     assert "seed = 3" in table and "synthetic faces (generator version" in table
