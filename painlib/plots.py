@@ -169,12 +169,14 @@ def learning_curves(
     sns.lineplot(
         histories, x="epoch", y=metric, hue="model", style=style, errorbar=("pi", 100), ax=ax, marker="o", markersize=3
     )
+    name = metric.removeprefix("val_").replace("_", " ")
+    label = f"validation {name}" if metric.startswith("val_") else f"training {name}"
     ax.set_xlabel("epoch")
-    ax.set_ylabel(metric.replace("_", " ") if metric.startswith("val") else f"training {metric}")
+    ax.set_ylabel(label)
     if log:
         ax.set_yscale("log")
     ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
-    ax.set_title(title or f"training {metric}")
+    ax.set_title(title or label)
     fig.tight_layout()
     return fig
 
