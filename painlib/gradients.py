@@ -20,10 +20,14 @@ import weakref
 from collections.abc import Callable
 
 import cv2
-import keras
 import numpy as np
 import pandas as pd
-from keras import ops
+
+from .session import quiet_stderr
+
+with quiet_stderr():  # importing Keras starts TensorFlow, whose C++ start-up lines bypass Python's logging
+    import keras
+    from keras import ops
 
 #: The book's Integrated Gradients settings (the dissertation states none): black baseline, 64 steps.
 IG_STEPS = 64
@@ -54,8 +58,6 @@ def gradient_function(fn: Callable) -> Callable[[np.ndarray], tuple[np.ndarray, 
             return y, tape.gradient(y, x)
 
         def run_tf(x):
-            from .session import quiet_stderr
-
             with quiet_stderr():  # Grappler's remapper reports a harmless failure on LeakyReLU gradients
                 y, grad = traced(tf.convert_to_tensor(np.asarray(x, np.float32)))
             return y.numpy(), grad.numpy()
