@@ -106,8 +106,9 @@ def clean_fixations(
 
 def gaze_heatmaps(fixations: pd.DataFrame, images: list[str], shape: tuple[int, int], sigma_px: float) -> np.ndarray:
     """(len(images), H, W) heatmaps of clean ``fixations`` (one group): each fixation adds its duration at its
-    position, then a Gaussian of ``sigma_px`` spreads it (the duration-weighted heatmap Tobii Studio draws),
-    scaled to [0, 1] per image. An image nobody looked at gets a zero map."""
+    position, then a Gaussian of ``sigma_px`` spreads it (the book's choice: Tobii Studio draws heatmaps of
+    fixation counts or of durations, and the dissertation says neither which nor how wide), scaled to [0, 1] per
+    image. An image nobody looked at gets a zero map."""
     height, width = shape
     out = np.zeros((len(images), height, width), np.float32)
     index = {image: i for i, image in enumerate(images)}
@@ -188,7 +189,8 @@ def masks_at(processed: np.ndarray, masks: np.ndarray, shape: tuple[int, int]) -
 
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
-    """Cosine of two flattened masks, each scaled by its maximum (dissertation eq. 10); NaN if one is empty."""
+    """Cosine of two flattened masks (dissertation eq. 10; it scales each mask first, which leaves the cosine
+    as it is); NaN if one is empty."""
     a, b = (np.asarray(m, float).ravel() for m in (a, b))
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     return float(a @ b / (na * nb)) if na > 0 and nb > 0 else float("nan")
@@ -261,7 +263,7 @@ def class_tests(scores: pd.DataFrame, alpha: float = ATTENTION_PROTOCOL["alpha"]
     45 tests at 0.05 uncorrected). Columns: pair, first, second, metric, n_pain, n_no_pain, mean_pain,
     mean_no_pain, test, p, p_paper (the dissertation's Table 5, where it has the pair), paired_test, n_pairs,
     p_paired, p_holm, p_paired_holm."""
-    from .chance import holm
+    from .chance import holm_where
     from .published import ATTENTION_TABLES
 
     rows = []
@@ -296,10 +298,7 @@ def class_tests(scores: pd.DataFrame, alpha: float = ATTENTION_PROTOCOL["alpha"]
         )
     table = pd.DataFrame(rows)
     for column in ("p", "p_paired"):
-        finite = table[column].notna() if len(table) else pd.Series(dtype=bool)
-        table[f"{column}_holm"] = np.nan
-        if finite.any():
-            table.loc[finite, f"{column}_holm"] = holm(table.loc[finite, column].to_numpy())
+        table[f"{column}_holm"] = holm_where(table[column]) if len(table) else np.nan
     return table
 
 

@@ -176,6 +176,17 @@ def holm(p_values: np.ndarray, family_size: int | None = None) -> np.ndarray:
     return multipletests(padded, method="holm")[1][: len(p)]
 
 
+def holm_where(p_values: pd.Series, tested=None) -> pd.Series:
+    """:func:`holm` over the rows of ``p_values`` that were ``tested`` (a boolean mask; default: every row with a
+    p-value), as one family; NaN for the other rows, which neither enter the family nor get an adjusted value."""
+    p = pd.Series(p_values, dtype=float)
+    chosen = p.notna() if tested is None else pd.Series(np.asarray(tested, bool), index=p.index) & p.notna()
+    adjusted = pd.Series(np.nan, index=p.index)
+    if chosen.any():
+        adjusted[chosen] = holm(p[chosen].to_numpy())
+    return adjusted
+
+
 def choose_threshold(label: np.ndarray, score: np.ndarray) -> float:
     """The decision threshold on ``score`` that maximises balanced accuracy (Youden's J) on validation
     predictions; 0.5 when the validation set holds one class. Ties between thresholds go to the one nearest

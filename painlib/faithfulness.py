@@ -140,7 +140,7 @@ def score_explanations(
     and the long table of the deletion curves on a common grid of 11 shares hidden (model, image, order,
     hidden, prob). The random order is one permutation per image, averaged over images.
     """
-    from .chance import holm
+    from .chance import holm_where
     from .regions import paired_greater
     from .xai import mean_fill
 
@@ -194,11 +194,8 @@ def score_explanations(
     table = pd.DataFrame(table).set_index("model")
     # a one-sided Wilcoxon test of n images cannot go below 1 / 2**n: networks with fewer than min_images would
     # only enlarge the Holm family without any chance of passing
-    tested = table["n_images"] >= min_images
     for column in ("p_mass", "p_deletion"):
-        table[f"{column}_holm"] = np.nan
-        if tested.any():
-            table.loc[tested, f"{column}_holm"] = holm(table.loc[tested, column].to_numpy())
+        table[f"{column}_holm"] = holm_where(table[column], table["n_images"] >= min_images)
     columns = ["model", "hidden", "order", "image", "prob"]
     long = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(columns=columns)
     return table, long
@@ -212,7 +209,7 @@ def score_maps(maps: dict[str, np.ndarray], regions: np.ndarray, min_images: int
     and ``p_mass_holm`` over the sets scored on ``min_images`` images or more (NaN for the others), ``p_below``
     (the opposite one-sided test: mass below share) — and ``n_empty``, the images whose map was zero everywhere
     (no relevance to place)."""
-    from .chance import holm
+    from .chance import holm_where
     from .regions import paired_greater
 
     regions = np.asarray(regions, bool)
@@ -239,8 +236,5 @@ def score_maps(maps: dict[str, np.ndarray], regions: np.ndarray, min_images: int
             }
         )
     table = pd.DataFrame(rows).set_index("maps")
-    tested = table["n_images"] >= min_images
-    table["p_mass_holm"] = np.nan
-    if tested.any():
-        table.loc[tested, "p_mass_holm"] = holm(table.loc[tested, "p_mass"].to_numpy())
+    table["p_mass_holm"] = holm_where(table["p_mass"], table["n_images"] >= min_images)
     return table

@@ -153,9 +153,9 @@ def grad_cam(
         _, grads = gradient(activations)
         weights = grads.mean(axis=(1, 2), keepdims=True)  # α_k: the gradient averaged over the feature map
         cams = np.maximum((weights * activations).sum(axis=-1), 0.0)
-        for i, cam in enumerate(cams):
+        for i, cam in enumerate(cams):  # bilinear: a mean of non-negative values, so the maps stay ≥ 0
             out[start + i] = cv2.resize(cam, images.shape[2:0:-1], interpolation=cv2.INTER_LINEAR)
-    return np.maximum(out, 0.0)
+    return out
 
 
 def _probability(model: keras.Model, class_index: int) -> Callable:
@@ -204,7 +204,10 @@ def completeness_gap(
     model: keras.Model, images: np.ndarray, attributions: np.ndarray, class_index: int = 1, baseline=0.0
 ) -> np.ndarray:
     """(N,) ``sum(attributions) − (f(image) − f(baseline))``: zero for exact Integrated Gradients."""
-    at_image, at_baseline = end_points(model, images, class_index, baseline)
+    return _gap(attributions, *end_points(model, images, class_index, baseline))
+
+
+def _gap(attributions: np.ndarray, at_image: np.ndarray, at_baseline: np.ndarray) -> np.ndarray:
     return attributions.reshape(len(at_image), -1).sum(axis=1) - (at_image - at_baseline)
 
 
@@ -250,7 +253,7 @@ def explain_by_fold(
     paths = images["path"].tolist()
     out: dict[str, np.ndarray] = {}
     checks = []
-    faces = stack_images(paths, size_px, None)
+    faces = stack_images(paths, size_px, None) if lime_samples else None  # LIME explains the faces at size_px
 
     def put(key: str, rows: np.ndarray, maps: np.ndarray) -> None:
         out.setdefault(key, np.zeros((len(paths), size_px, size_px), np.float32))
@@ -267,7 +270,7 @@ def explain_by_fold(
         attributions = integrated_gradients(model, x, steps=ig_steps, baseline=ig_baseline)
         put(map_key("ig", model_name), rows, attribution_map(attributions))
         p_image, p_base = end_points(model, x, baseline=ig_baseline)
-        gap = attributions.reshape(len(x), -1).sum(axis=1) - (p_image - p_base)
+        gap = _gap(attributions, p_image, p_base)  # completeness_gap, from the end points already computed
         checks += [
             {"image": r, "model": model_name, "key": key, "p_image": a, "p_baseline": b, "ig_gap": g}
             for r, a, b, g in zip(rows, p_image, p_base, gap)

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from .alignment import KEYPOINTS
-from .chance import holm
+from .chance import holm_where
 
 
 def template_regions(template: np.ndarray, shape: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -188,9 +188,7 @@ def paper_observations(
     )
     table = pd.DataFrame(rows)
     tested = table["p_value"].notna()
-    table["p_holm"] = np.nan
-    if tested.any():
-        table.loc[tested, "p_holm"] = holm(table.loc[tested, "p_value"].to_numpy())
+    table["p_holm"] = holm_where(table["p_value"])
     table["verdict"] = np.where(~tested, "not testable", np.where(table["p_holm"] < alpha, "holds", "not resolved"))
     expected = {m: "from scratch" if m in FROM_SCRATCH else "ImageNet in the paper" for m in groups.index}
     testable = len(set(expected.values())) == 2

@@ -718,12 +718,12 @@ def read_store(store: str | os.PathLike | None) -> pd.DataFrame:
     empty = pd.DataFrame(index=pd.Index([], name="key", dtype=str))
     if store is None:
         return empty
-    parts = [pd.read_csv(p, dtype=text) for p in sorted((Path(store) / "runs").glob("*.csv"))]
+    files = sorted((Path(store) / "runs").glob("*.csv"))
+    parts = [pd.read_csv(p, dtype=text) for p in files]
     legacy = Path(store) / "runs.csv"
     if legacy.is_file():
         old = pd.read_csv(legacy, dtype=text)
-        own = {p.stem for p in (Path(store) / "runs").glob("*.csv")}
-        parts.insert(0, old[~old["key"].isin(own)])
+        parts.insert(0, old[~old["key"].isin({p.stem for p in files})])
     parts = [p for p in parts if len(p)]
     if not parts:
         return empty
