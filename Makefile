@@ -3,7 +3,6 @@
 PYTHON ?= python3
 VENV ?= .venv
 PROFILE ?= cpu
-# RUN_ARGS=--no-solutions: the book without its exercise runs (about 17 minutes less under cpu)
 RUN_ARGS ?=
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

@@ -1,189 +1,454 @@
-"""Exercise solutions whose numbers come from an executed run of the exercise's parameter change.
+"""Solutions of the chapters' exercises: plain functions over result tables.
 
-A notebook declares its exercises in its metadata, ``painlib.exercises``: a list of
-``{"label": "ex-00-augment", "parameters": {"augment": true}}``, optionally with ``"pages": ["image_wise"]`` to
-make the run for some of a notebook's variant pages only. Before it executes a page, the runner
-(:mod:`painlib.run`) executes the same notebook once per exercise, with the page's parameters and the exercise's
-change, into ``<executed>/solutions/<page>.<label>.ipynb``. The page's solution cell then calls
-:func:`solution`, which reads what that run glued: its numbers, its sentences and the tables it kept with
-:func:`painlib.report.keep`. Nothing in a solution is typed; a solution whose run is missing, or was made with
-other parameters, says so instead of showing stale numbers.
+Each function takes the tables an exercise compares — two runs' rows from a result store, or two DataFrames a
+page computed with and without the exercise's change — and returns a :class:`Finding`: the table to show, the
+numbers behind it and the sentence that states what it finds, chosen by a computed check (including "not
+resolved" where the runs cannot tell). A page trains what an exercise needs in its own kernel (only the
+networks, folds or settings the question names; the result store supplies everything else) and then calls one
+of these functions in a cell of a few lines. Nothing here knows about notebooks or the runner.
 """
 
 from __future__ import annotations
 
-import ast
-import io
-import json
-import os
+import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
-
-#: Folder, inside the executed pages' folder, of the exercises' runs (not pages of the book).
-SOLUTIONS = "solutions"
-
-#: Why a solution's run is not available (:attr:`Solution.reason`), where the page must say more than the reason.
-ALREADY_CHANGED = "this page already runs with the exercise's change"
-NOT_BY_RUNNER = "this page was not executed by `python -m painlib run`"
-NOT_MADE = "this build did not make the exercise's run"
+from scipy import stats
 
 
 @dataclass(frozen=True)
-class Exercise:
-    """One exercise with a computed solution: its ``label``, the ``parameters`` it changes, and the variant
-    pages (``pages``, names of :func:`painlib.run.notebook_variants`) it is run for; ``None``: every page."""
+class Finding:
+    """What an exercise's solution finds: ``sentence`` (Markdown), the ``table`` behind it and its ``values``."""
 
-    label: str
-    parameters: dict
-    pages: tuple[str, ...] | None = None
-
-    def applies_to(self, variant: str | None) -> bool:
-        return self.pages is None or variant in self.pages
-
-    def changes(self, parameters: dict) -> bool:
-        """Whether a page run with ``parameters`` differs from the exercise's change (else it needs no run)."""
-        return any(parameters.get(k) != v for k, v in self.parameters.items())
+    sentence: str
+    table: pd.DataFrame
+    values: dict[str, float] = field(default_factory=dict)
 
 
-def declared_exercises(notebook: str | os.PathLike) -> list[Exercise]:
-    """The exercises a notebook declares in its metadata ``painlib.exercises``, checked for shape."""
-    import nbformat
-
-    path = Path(notebook)
-    items = nbformat.read(path, as_version=4).metadata.get("painlib", {}).get("exercises", [])
-    problem = None
-    if not isinstance(items, list):
-        problem = "must be a list"
-    else:
-        for item in items:
-            if not isinstance(item, dict) or not isinstance(item.get("label"), str):
-                problem = f"entry {item!r} has no text label"
-            elif not isinstance(item.get("parameters"), dict) or not item["parameters"]:
-                problem = f"exercise {item['label']!r} changes no parameters"
-            elif set(item) - {"label", "parameters", "pages"}:
-                problem = f"exercise {item['label']!r} has unknown keys {sorted(set(item) - {'label', 'parameters', 'pages'})}"
-            elif "pages" in item and not (
-                isinstance(item["pages"], list) and all(isinstance(p, str) for p in item["pages"])
-            ):
-                problem = f"exercise {item['label']!r}: pages must be a list of variant names"
-            if problem:
-                break
-        labels = [item["label"] for item in items] if problem is None else []
-        if problem is None and len(set(labels)) != len(labels):
-            problem = f"labels repeat: {labels}"
-    if problem:
-        raise ValueError(f"{path.name}: metadata painlib.exercises {problem}")
-    return [Exercise(i["label"], dict(i["parameters"]), tuple(i["pages"]) if "pages" in i else None) for i in items]
+def _names(items) -> str:
+    return ", ".join(f"`{m}`" for m in items)
 
 
-def solution_page(page: str, label: str) -> str:
-    """Name of the executed run of exercise ``label`` for ``page``: ``<page>.<label>``."""
-    return f"{page}.{label}"
+def _resolved(p: float, alpha: float) -> str:
+    return f"p = {p:.3f}, {'below' if p < alpha else 'not below'} α = {alpha:g}"
 
 
-def read_outputs(notebook: str | os.PathLike) -> tuple[dict[str, str], dict]:
-    """What an executed notebook glued (:func:`painlib.reproduces.read_glue`) and the parameters papermill ran it
-    with; ``({}, {})`` if it does not exist."""
-    from .reproduces import read_glue
-
-    path = Path(notebook)
-    if not path.is_file():
-        return {}, {}
-    parameters = json.loads(path.read_text()).get("metadata", {}).get("papermill", {}).get("parameters", {})
-    return read_glue(path), parameters or {}
+# --- Chapter 00 ------------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Solution:
-    """The run behind one exercise's solution: ``available`` when it was made for this page with the page's
-    parameters and the exercise's change; else ``reason`` says why not (as a sentence for the page)."""
+def augmentation_gap(without: pd.DataFrame, augmented: pd.DataFrame, alpha: float = 0.05) -> Finding:
+    """Exercise 0.1: the image-wise minus subject-wise accuracy gap without and with augmentation.
 
-    label: str
-    parameters: dict
-    available: bool
-    reason: str = ""
-    values: dict[str, str] = field(default_factory=dict)
-
-    def number(self, name: str) -> float:
-        """A number the run glued under ``name``."""
-        return float(self._get(name))
-
-    def table(self, name: str) -> pd.DataFrame:
-        """A table the run kept with :func:`painlib.report.keep`."""
-        return pd.read_json(io.StringIO(ast.literal_eval(self._get(name))), orient="split")
-
-    def _get(self, name: str) -> str:
-        if not self.available:
-            raise LookupError(f"the run of {self.label} is not available: {self.reason}")
-        if name not in self.values:
-            raise KeyError(f"the run of {self.label} glued no {name!r}; it glued {sorted(self.values)}")
-        return self.values[name]
-
-
-def is_solution_run() -> bool:
-    """Whether the running notebook is itself an exercise's run (its own solution cells then have nothing to
-    read)."""
-    return bool(os.environ.get("PAINLIB_SOLUTION_OF"))
-
-
-def solution(label: str) -> Solution:
-    """The executed run of exercise ``label`` for the page being executed (the runner names the page, its notebook,
-    its parameters and the executed folder in ``PAINLIB_PAGE``, ``PAINLIB_NOTEBOOK``, ``PAINLIB_PARAMETERS`` and
-    ``PAINLIB_EXECUTED_DIR``).
-
-    The run is used only if its parameters are the page's with the exercise's change; otherwise, or when it is
-    missing, the :class:`Solution` is not ``available`` and its ``reason`` says why.
-    """
-    from .reproduces import executed_dir
-
-    page = os.environ.get("PAINLIB_PAGE", "")
-    if not page:  # e.g. "Run all" in Jupyter: no runner, so no exercise runs beside the page
-        return Solution(label, {}, False, NOT_BY_RUNNER)
-    from .run import variant_of
-
-    notebook = Path(os.environ["PAINLIB_NOTEBOOK"])  # set by the runner with the page
-    exercise = next((e for e in declared_exercises(notebook) if e.label == label), None)
-    if exercise is None:
-        raise KeyError(f"page {page!r} declares no exercise {label!r} in its metadata painlib.exercises")
-    if is_solution_run():
-        return Solution(label, exercise.parameters, False, "this run is itself an exercise's run")
-    if not exercise.applies_to(variant_of(notebook, page)):
-        names = ", ".join(f"`{p}`" for p in exercise.pages)
-        return Solution(label, exercise.parameters, False, f"this exercise's run is made for the {names} page only")
-    own = json.loads(os.environ.get("PAINLIB_PARAMETERS", "{}"))
-    if not exercise.changes(own):
-        return Solution(label, exercise.parameters, False, ALREADY_CHANGED)
-    expected = {**own, **exercise.parameters}
-    path = executed_dir() / SOLUTIONS / f"{solution_page(page, label)}.ipynb"
-    values, ran_with = read_outputs(path)
-    if not values:
-        reason = NOT_MADE
-    elif ran_with != expected:
-        differ = sorted(k for k in set(ran_with) | set(expected) if ran_with.get(k) != expected.get(k))
-        reason = f"the exercise's run on disk was made with other values of {differ}"
-    else:
-        return Solution(label, exercise.parameters, True, values=values)
-    return Solution(label, exercise.parameters, False, reason)
-
-
-def unavailable(solution: Solution) -> str:
-    """The sentence a page shows in place of a solution whose run is not available, saying why and what to do."""
-    page = os.environ.get("PAINLIB_PAGE", "")
-    profile = json.loads(os.environ.get("PAINLIB_PARAMETERS", "{}")).get("profile")
-    rerun = f"`python -m painlib run{f' --profile {profile}' if profile else ''} --only {page}`"
-    if solution.reason == ALREADY_CHANGED:
-        return (
-            "This page already runs with the exercise's change, so it has nothing to compare the change with; "
-            "the page made with the profile's own value shows this solution."
-        )
-    if solution.reason == NOT_BY_RUNNER:
-        return (
-            "This solution is computed from a run of this page with the exercise's change, which "
-            "`python -m painlib run` makes before the page; this page was executed without it."
-        )
-    return (
-        f"This solution is computed from a run of this page with the exercise's change, and {solution.reason}. "
-        f"{rerun}, with the `-p` settings this page was made with, makes it along with the page."
+    ``without`` and ``augmented`` are :func:`painlib.training.run_scenario` rows (columns scenario, accuracy; one
+    row per fold) of the ``image_wise`` and ``subject_wise`` scenarios. The change of the gap is tested with a
+    normal approximation over the folds (its standard error from the four groups of folds)."""
+    parts, errors = {}, {}
+    for name, rows in {"without augmentation": without, "with augmentation": augmented}.items():
+        acc = rows.groupby("scenario")["accuracy"]
+        mean, var, n = acc.mean(), acc.var(ddof=1).fillna(0.0), acc.size()
+        missing = {"image_wise", "subject_wise"} - set(mean.index)
+        if missing:
+            raise ValueError(f"{name}: no runs of {sorted(missing)}")
+        parts[name] = mean[["image_wise", "subject_wise"]]
+        errors[name] = math.sqrt(sum(var[s] / n[s] for s in ("image_wise", "subject_wise")))
+    table = pd.DataFrame(parts)
+    table.loc["image-wise − subject-wise"] = table.loc["image_wise"] - table.loc["subject_wise"]
+    off, on = table.loc["image-wise − subject-wise"]
+    se = math.hypot(*errors.values())
+    p = float(2 * stats.norm.sf(abs(on - off) / se)) if se > 0 else (0.0 if on != off else 1.0)
+    moved = (
+        table.loc[["image_wise", "subject_wise"], "with augmentation"]
+        - table.loc[["image_wise", "subject_wise"], "without augmentation"]
     )
+    way = "narrows" if abs(on) < abs(off) else "widens"
+    verdict = (
+        "a change this run resolves" if p < alpha else "a change within the folds' noise: this run does not resolve it"
+    )
+    sentence = (
+        f"With augmentation, image-wise minus subject-wise accuracy is {on:+.3f}, against {off:+.3f} without: "
+        f"the gap {way} ({_resolved(p, alpha)}; {verdict}). Image-wise accuracy moved by "
+        f"{moved['image_wise']:+.3f}, subject-wise by {moved['subject_wise']:+.3f}."
+    )
+    return Finding(sentence, table, {"gap_without": off, "gap_with": on, "p": p})
+
+
+def test_set_spread(
+    predictions: pd.DataFrame, n_people: int, draws: int = 1000, seed: int = 0, coverage: float = 0.95
+) -> Finding:
+    """Exercise 0.2: how much an accuracy measured on ``n_people`` test people could move with other people.
+
+    ``predictions`` are the per-image test predictions (columns subject, label, pred, run) of networks that never
+    trained on these people (the PAIN-DB → CP scenario). People are drawn with replacement ``draws`` times, all
+    of them and ``n_people`` of them, and the runs' mean accuracy is computed on each draw; the table gives the
+    central ``coverage`` range of each. Its width shrinks about as 1/√(people)."""
+    correct = predictions.assign(correct=predictions["label"] == predictions["pred"])
+    per_person = correct.groupby(["subject", "run"])["correct"].agg(["sum", "size"]).unstack("run")
+    hits, sizes = per_person["sum"].to_numpy(float), per_person["size"].to_numpy(float)
+    n_all = len(per_person)
+    if n_people < 2:
+        raise ValueError(f"n_people must be at least 2, got {n_people}")
+    note = ""
+    if n_people >= n_all:  # e.g. the smoke profile's small CP set: draw half of it instead
+        note = (
+            f"This test set has only {n_all} people, so the solution draws {max(2, n_all // 2)} instead of {n_people}. "
+        )
+        n_people = max(2, n_all // 2)
+    rng = np.random.default_rng(seed)
+    rows, tail = {}, (1 - coverage) / 2
+    for size in (n_all, n_people):
+        picks = rng.integers(0, n_all, size=(draws, size))
+        accuracy = (hits[picks].sum(axis=1) / sizes[picks].sum(axis=1)).mean(axis=1)  # mean over runs
+        low, high = np.quantile(accuracy, [tail, 1 - tail])
+        rows[f"{size} people"] = {"mean accuracy": accuracy.mean(), "low": low, "high": high, "width": high - low}
+    table = pd.DataFrame.from_dict(rows, orient="index").rename_axis("test people drawn")
+    wide, narrow = table["width"].iloc[1], table["width"].iloc[0]
+    ratio = wide / narrow if narrow > 0 else math.inf
+    sentence = note + (
+        f"Scored on {n_people} people drawn at random instead of all {n_all}, the same networks' accuracy falls "
+        f"anywhere between {table['low'].iloc[1]:.3f} and {table['high'].iloc[1]:.3f} ({coverage * 100:.0f} % of "
+        f"{draws} draws), a range {wide:.3f} wide against {narrow:.3f} for {n_all} people: {ratio:.1f} times wider "
+        f"(1/√people predicts {math.sqrt(n_all / n_people):.1f})."
+    )
+    return Finding(sentence, table, {"width_small": wide, "width_all": narrow, "ratio": ratio})
+
+
+# --- Chapter 01 ------------------------------------------------------------------------------------------------
+
+
+def background_change(tight: pd.DataFrame, loose: pd.DataFrame, tight_margin: float, loose_margin: float) -> Finding:
+    """Exercise 1.1: the background scores (:func:`painlib.faces.score_background`: columns dataset, face_kept,
+    background_removed) of the same images cropped with two margins."""
+    columns = ["face_kept", "background_removed"]
+    table = pd.concat(
+        {
+            f"margin {tight_margin:g}": tight.groupby("dataset")[columns].mean(),
+            f"margin {loose_margin:g}": loose.groupby("dataset")[columns].mean(),
+        },
+        axis=1,
+    )
+    before, after = tight["background_removed"].mean(), loose["background_removed"].mean()
+    if after < before:
+        sentence = (
+            f"On average over the scored images, the looser crop has a smaller share of its non-face pixels turned "
+            f"white ({after:.3f} against {before:.3f}): there is more hair and backdrop for GrabCut to separate, and "
+            "more of it is kept."
+        )
+    else:
+        sentence = (
+            f"On average over the scored images, the share of non-face pixels turned white does not fall with the "
+            f"looser crop ({after:.3f} against {before:.3f}): GrabCut separates the added hair and backdrop about "
+            "as well as the tight crop's."
+        )
+    return Finding(sentence, table, {"removed_tight": before, "removed_loose": after})
+
+
+def threshold_losses(kept_before: pd.Series, kept_after: pd.Series, raised: float) -> Finding:
+    """Exercise 1.2: faces kept per dataset (index) at the chapter's face threshold and at ``raised``."""
+    share = 1 - kept_after / kept_before.where(kept_before > 0)
+    table = pd.DataFrame({"kept before": kept_before, f"kept at {raised:g}": kept_after, "share lost": share})
+    lost = int((kept_before - kept_after).sum())
+    if lost > 0:
+        sentence = (
+            f"At {raised:g}, {lost} more images are excluded; `{share.idxmax()}` loses the largest share of the "
+            f"faces it kept ({share.max():.0%})."
+        )
+    else:
+        sentence = f"At {raised:g} no further image is excluded here: every kept face scored at least {raised:g}."
+    return Finding(sentence, table, {"lost": lost})
+
+
+def background_learning(runs: dict[str, pd.DataFrame], alpha: float = 0.05) -> Finding:
+    """Exercise 1.3: the same small network trained on the same folds of faces with two backgrounds. ``runs``
+    maps a background's name to :func:`painlib.training.run_scenario` rows (columns run, auc, accuracy); the two
+    are compared fold by fold with a paired t-test of the AUC."""
+    (first, a), (second, b) = runs.items()
+    paired = a.set_index("run")["auc"].to_frame(first).join(b.set_index("run")["auc"].rename(second), how="inner")
+    table = paired.copy()
+    table.loc["mean"] = paired.mean()
+    difference = paired[second] - paired[first]
+    if len(paired) >= 2 and difference.std(ddof=1) > 0:
+        p = float(stats.ttest_rel(paired[second], paired[first]).pvalue)
+    else:
+        p = 1.0
+    better = second if difference.mean() > 0 else first
+    sentence = (
+        f"Mean AUC over {len(paired)} folds: {paired[first].mean():.3f} with the `{first}` background, "
+        f"{paired[second].mean():.3f} with `{second}`; `{better}` is ahead by {abs(difference.mean()):.3f} "
+        f"(paired t-test over the folds, {_resolved(p, alpha)}"
+        + ("): a difference this run resolves." if p < alpha else "): not resolved at this scale.")
+    )
+    return Finding(sentence, table, {"difference": float(difference.mean()), "p": p})
+
+
+# --- Chapter 02 ------------------------------------------------------------------------------------------------
+
+#: What chapter 02's solutions say in place of a finding when the ratings are real (they re-rate with simulated raters).
+SIMULATED_ONLY = "This solution needs simulated raters; it is skipped when `ratings_csv` is set."
+
+
+def familiarity_effect(before: pd.DataFrame, after: pd.DataFrame, scale: str = "facs") -> Finding:
+    """Exercise 2.1: per-stimulus ICCs (:func:`painlib.reliability.icc_summary`, columns scale, stimulus, ICC,
+    ci_low, ci_high) of one panel before and after injections were made as familiar as stretching."""
+
+    def on_scale(summary: pd.DataFrame) -> pd.Series:
+        part = summary[(summary["scale"] == scale) & (summary["stimulus"] != "all")]
+        return part.set_index("stimulus")["ICC"]
+
+    table = pd.DataFrame({"before": on_scale(before), "after": on_scale(after)})
+    table["change"] = table["after"] - table["before"]
+    needed = table.reindex(["injection", "stretching"])[["before", "after"]]
+    if needed.isna().any().any():
+        undefined = _names(needed.index[needed.isna().any(axis=1)])
+        sentence = f"The ICC of {undefined} is undefined on this run (too few videos, or no spread between them): no gap to compare."
+        return Finding(sentence, table)
+    gap_before = table.loc["injection", "before"] - table.loc["stretching", "before"]
+    gap_after = table.loc["injection", "after"] - table.loc["stretching", "after"]
+    lowest_before, lowest_after = table["before"].idxmin(), table["after"].idxmin()
+    sentence = (
+        f"On {scale.upper()}, injections' ICC goes from {table.loc['injection', 'before']:.3f} to "
+        f"{table.loc['injection', 'after']:.3f}; injections minus stretching goes from {gap_before:+.3f} to "
+        f"{gap_after:+.3f}. The stimulus rated least consistently is `{lowest_before}` before and `{lowest_after}` "
+        "after."
+    )
+    if abs(gap_after) < abs(gap_before):
+        sentence += " The familiarity multiplier made part of the gap; what remains comes from the videos themselves."
+    else:
+        sentence += " The gap did not shrink: on this panel familiarity was not what set injections apart."
+    return Finding(sentence, table, {"gap_before": gap_before, "gap_after": gap_after})
+
+
+def panel_forms(forms: dict[int, pd.Series]) -> Finding:
+    """Exercise 2.2: ICC2 and ICC2k (pingouin's ``Type`` → ``ICC``) of two panels of different sizes (keys)."""
+    table = pd.DataFrame({f"{k} raters": f[["ICC2", "ICC2k"]] for k, f in forms.items()}).T
+    (small, a), (large, b) = sorted(forms.items())
+    predicted = large * b["ICC2"] / (1 + (large - 1) * b["ICC2"])  # Spearman–Brown from one rater to the panel
+    sentence = (
+        f"With {large} raters instead of {small}, ICC2 moves from {a['ICC2']:.3f} to {b['ICC2']:.3f} and ICC2k "
+        f"from {a['ICC2k']:.3f} to {b['ICC2k']:.3f}; Spearman–Brown, from the larger panel's ICC2, predicts "
+        f"ICC2k = {predicted:.3f}."
+    )
+    if b["ICC2k"] > a["ICC2k"]:
+        sentence += " The panel's mean became more reliable; ICC2 moved only because other raters were drawn."
+    else:
+        sentence += " Here the larger panel's mean is not more reliable: its added raters agree less with the others."
+    return Finding(sentence, table, {"icc2k_gain": b["ICC2k"] - a["ICC2k"], "predicted_icc2k": predicted})
+
+
+def no_pain_counts(counts: dict[int, pd.Series]) -> Finding:
+    """Exercise 2.3: "no pain" videos per scale (index) under the unanimous-zero rule for panels of different
+    sizes (keys), the larger containing the smaller."""
+    table = pd.DataFrame({f"{k} raters": c for k, c in sorted(counts.items())})
+    first, last = table.columns[0], table.columns[-1]
+    fell = table.index[table[last] < table[first]].tolist()
+    rose = table.index[table[last] > table[first]].tolist()
+    if rose:
+        sentence = f"The count **rose** on {_names(rose)}: the larger panel is not the smaller one plus raters."
+    elif fell:
+        sentence = f'The count of "no pain" videos fell on {_names(fell)} and rose on none (table).'
+    else:
+        sentence = 'No scale\'s count changed: no video the smaller panel called "no pain" got a non-zero score from the added raters.'
+    return Finding(sentence, table, {"scales_fell": len(fell), "scales_rose": len(rose)})
+
+
+# --- Chapter 03 ------------------------------------------------------------------------------------------------
+
+
+def lowest_rate_moves(drops: pd.DataFrame, epochs: int, moved_share: float = 0.05) -> Finding:
+    """Exercise 3.1: which networks' training loss still falls at the lowest learning rate. ``drops`` has the
+    columns model, learning_rate, loss_drop (:func:`painlib.training.loss_drop`: the share by which the loss fell
+    from the first epoch to the last); a network "moves" when it fell by more than ``moved_share``."""
+    table = drops.pivot(index="model", columns="learning_rate", values="loss_drop").sort_index(axis=1)
+    lowest = table.columns[0]
+    shown = f"{lowest:.10f}".rstrip("0")  # 0.00001, not 1e-05
+    if epochs < 2:
+        sentence = f"With one epoch per training there is no second loss to compare, so this run cannot tell whether a network moves at {shown}."
+        return Finding(sentence, table, {"lowest": lowest})
+    still = table.index[table[lowest] > moved_share].tolist()
+    said = f"the training loss of {_names(still)} still fell" if still else "no network's training loss fell"
+    sentence = (
+        f"At {shown} {said} by more than {moved_share:.0%} over the {epochs} epochs; at the highest rate, "
+        f"{int((table[table.columns[-1]] > moved_share).sum())} of {len(table)} networks did."
+    )
+    table.columns = [f"{rate:.10f}".rstrip("0") for rate in table.columns]  # 0.00001, not 1e-05
+    return Finding(sentence, table, {"lowest": lowest, "n_moved": len(still)})
+
+
+# --- Chapter 04 ------------------------------------------------------------------------------------------------
+
+
+def learning_change(predictions: dict[str, pd.DataFrame], alpha: float = 0.05, family_size: int = 30) -> Finding:
+    """Exercise 4.1: which networks learned in each of two runs (``predictions``: run name → per-image test
+    predictions), by :func:`painlib.chance.learning_table` with the page's Holm family."""
+    from .chance import learning_by_run
+    from .report import learning_change as sentence
+
+    table = learning_by_run(predictions, alpha=alpha, family_size=family_size)
+    first, second = predictions
+    learned = {name: int(table[(name, "learned")].sum()) for name in predictions}
+    return Finding(sentence(table, first, second), table, learned)
+
+
+def runs_to_resolve(results: pd.DataFrame, networks: list[str], metric: str = "auc", alpha: float = 0.05) -> Finding:
+    """Exercise 4.2: how many runs (folds) the Nemenyi test would need to tell neighbours in this page's ranking
+    apart, if their average ranks held. ``results`` holds one row per network and run (columns model, run,
+    ``metric``); ``networks`` are those ranked (they learned and ran every run)."""
+    from .compare import critical_difference
+
+    wide = results[results["model"].isin(networks)].pivot(index="run", columns="model", values=metric).dropna()
+    k, n = wide.shape[1], wide.shape[0]
+    base = critical_difference(max(k, 2), 2, alpha)  # CD(N) = CD(2) · √(2/N)
+
+    def runs_for(gap: float) -> float:
+        return max(2, math.ceil(2 * (base / gap) ** 2)) if gap > 0 else math.inf
+
+    if k < 2 or n < 2:  # nothing ranked: the design alone, for every network of the page
+        k, n = results["model"].nunique(), results["run"].nunique()
+        base = critical_difference(max(k, 2), 2, alpha)
+        one_rank = runs_for(1.0)
+        sizes = sorted({max(n, 2), 5, 10, 20, one_rank})
+        table = pd.DataFrame(
+            {"runs": sizes, "critical difference (ranks)": [critical_difference(max(k, 2), N, alpha) for N in sizes]}
+        ).set_index("runs")
+        sentence = (
+            f"No two networks both learned and ran every run here, so the page ranks none. For its {k} networks the "
+            f"critical difference is {critical_difference(max(k, 2), max(n, 2), alpha):.2f} ranks at {max(n, 2)} "
+            f"runs, and two networks one rank apart would need {one_rank} runs (table)."
+        )
+        return Finding(sentence, table, {"k": k, "n": n, "one_rank": one_rank})
+    ranks = wide.rank(axis=1, ascending=False).mean().sort_values()
+    gaps = ranks.diff().iloc[1:]
+    needed = [runs_for(g) for g in gaps]
+    table = pd.DataFrame(
+        {
+            "pair": [f"{a} – {b}" for a, b in zip(ranks.index[:-1], ranks.index[1:])],
+            "gap (ranks)": gaps.to_numpy(),
+            "runs needed": needed,
+        }
+    ).set_index("pair")
+    cd = critical_difference(k, n, alpha)
+    finite = [x for x in needed if math.isfinite(x)]
+    sentence = (
+        f"With {k} networks and {n} runs two networks need {cd:.2f} ranks between them; the neighbours here "
+        f"are {gaps.min():.2f} to {gaps.max():.2f} ranks apart, so "
+        + (
+            f"{sum(x <= n for x in needed)} of {len(needed)} neighbouring pairs are resolved now, and resolving "
+            f"the closest would take {min(finite) if finite else '∞'} to {max(finite) if finite else '∞'} runs "
+            "if their average ranks held"
+        )
+        + (" (a tie never resolves)." if len(finite) < len(needed) else ".")
+    )
+    return Finding(sentence, table, {"k": k, "n": n, "cd": cd})
+
+
+# --- Chapter 05 ------------------------------------------------------------------------------------------------
+
+
+def copies_dependence(with_copies: pd.DataFrame, without: pd.DataFrame, alpha: float = 0.05) -> Finding:
+    """Exercise 5.1: each model's per-fold accuracy with and without augmented copies, on the same folds
+    (columns model, run, accuracy), compared fold by fold with a paired t-test."""
+    rows, said = {}, []
+    for model in sorted(set(with_copies["model"]) & set(without["model"])):
+        a = with_copies[with_copies["model"] == model].set_index("run")["accuracy"]
+        b = without[without["model"] == model].set_index("run")["accuracy"].reindex(a.index)
+        loss = a - b
+        p = float(stats.ttest_rel(a, b).pvalue) if len(a) >= 2 and loss.std(ddof=1) > 0 else 1.0
+        rows[model] = {
+            "with copies": a.mean(),
+            "without": b.mean(),
+            "lost without copies": loss.mean(),
+            "std of the loss over folds": loss.std(ddof=0),
+            "p (paired t-test)": p,
+        }
+        said.append(f"`{model}` goes from {a.mean():.3f} to {b.mean():.3f} without copies ({_resolved(p, alpha)}).")
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    resolved = table[(table["p (paired t-test)"] < alpha) & (table["lost without copies"] > 0)]
+    if len(resolved):
+        worst = resolved["lost without copies"].idxmax()
+        said.append(
+            f"`{worst}` depends on the copies by this test: it loses {table.loc[worst, 'lost without copies']:.3f}."
+        )
+    elif len(table) and table["lost without copies"].max() <= 0:
+        said.append("Neither model lost accuracy without the copies on these folds.")
+    elif len(table):
+        worst = table["lost without copies"].idxmax()
+        said.append(
+            f"No loss is resolved over these folds; `{worst}` loses the most "
+            f"({table.loc[worst, 'lost without copies']:+.3f}), which more folds or neonates would have to confirm."
+        )
+    return Finding(" ".join(said), table, {"resolved": len(resolved)})
+
+
+def rejected_transforms(drawn: pd.DataFrame) -> Finding:
+    """Exercise 5.2: mean absolute rotation (degrees), larger zoom factor and brightness of the copies the
+    detector kept and rejected (:func:`painlib.augment.transform_table`'s rows: theta, zx, zy, brightness,
+    face_found)."""
+    drawn = drawn.assign(rotation=drawn["theta"].abs(), zoom=drawn[["zx", "zy"]].max(axis=1))
+    table = drawn.groupby("face_found")[["rotation", "zoom", "brightness"]].mean()
+    table = table.rename(index={True: "kept", False: "rejected"})
+    if len(table) < 2:
+        return Finding("Here the copies of these images were all kept or all rejected: nothing to compare.", table)
+    kept, lost = table.loc["kept"], table.loc["rejected"]
+    words = {
+        "rotation": ("turned further", "turned less far", "°"),
+        "zoom": ("zoomed out more", "zoomed out less", ""),
+        "brightness": ("brighter", "darker", ""),
+    }
+    parts = [
+        f"{up if lost[k] > kept[k] else down} ({lost[k]:.2f}{unit} against {kept[k]:.2f}{unit})"
+        for k, (up, down, unit) in words.items()
+    ]
+    sentence = "Compared with the copies MTCNN kept, those it rejected were on average " + ", ".join(parts[:-1])
+    return Finding(sentence + f" and {parts[-1]}.", table)
+
+
+def fold_spread(results: pd.DataFrame, first: str = "vggface", second: str = "ncnn") -> Finding:
+    """Exercise 5.3: per-fold accuracy of two models on the same folds (columns model, run, accuracy), the mean
+    gap between them and the fold-to-fold spread of each model and of the gap (population standard deviations,
+    as in Tables 1 and 2)."""
+    acc = results.pivot(index="run", columns="model", values="accuracy")[[first, second]]
+    gap = acc[first] - acc[second]
+    table = acc.assign(gap=gap)
+    table.loc["mean"] = table.mean()
+    table.loc["std over folds"] = acc.assign(gap=gap).std(ddof=0)
+    spread = acc.std(ddof=0)
+    wider = spread.index[spread > abs(gap.mean())].tolist()
+    than = {2: "both more", 1: f"only `{wider[0]}`'s more" if wider else "", 0: "neither more"}[len(wider)]
+    sentence = (
+        f"Each model's accuracy varies from fold to fold by {spread[first]:.3f} (`{first}`) and {spread[second]:.3f} "
+        f"(`{second}`), {than} than the mean gap of {gap.mean():+.3f} between "
+        f"them; the gap itself varies by {gap.std(ddof=0):.3f} over the folds"
+        + (
+            ", less than either model: a fold that is hard is hard for both, which is why the chapter compares the "
+            "models fold by fold."
+            if gap.std(ddof=0) < spread.min()
+            else ", no less than the models themselves: here the folds do not move both models together."
+        )
+    )
+    return Finding(sentence, table, {"gap": float(gap.mean()), "gap_std": float(gap.std(ddof=0))})
+
+
+# --- Chapters 07 and 08 ----------------------------------------------------------------------------------------
+
+
+def baseline_effect(shift: pd.DataFrame, alpha: float = 0.05) -> Finding:
+    """Exercise 7.1: :func:`painlib.gradients.baseline_shift`'s table (per network: share of IG's map on the face
+    from the ``black`` and the ``white`` baseline, paired ``p``)."""
+    moved = shift.index[(shift["white"] > shift["black"]) & (shift["p"] < alpha)].tolist()
+    if len(moved) == len(shift):
+        sentence = "With the white baseline more of every network's map lies on the face (paired test, p below α)."
+    else:
+        sentence = f"The white baseline moves the maps of {_names(moved) or 'no network'} onto the face by the test (p below α), not all."
+    return Finding(sentence, shift, {"n_moved": len(moved)})
+
+
+def gaze_threshold_effect(change: pd.DataFrame, kept_before: float, kept_after: float) -> Finding:
+    """Exercise 8.1: :func:`painlib.attention.metric_change`'s table of network–human overlaps with the gaze
+    masks cut at two thresholds; ``kept_*`` are the masks' mean share of the image."""
+    rose = int((change["after"] > change["before"]).sum())
+    sentence = (
+        f"The gaze masks keep {kept_before:.0%} of the image at the chapter's threshold and {kept_after:.0%} at the "
+        f"stricter one; {rose} of {len(change)} network–human overlaps rise."
+    )
+    return Finding(sentence, change, {"n_rose": rose, "n_pairs": len(change)})

@@ -255,20 +255,6 @@ def one_class_folds(predictions: pd.DataFrame) -> pd.Series:
     return (called.nunique() == 1).groupby("model").sum().rename("one_class_folds")
 
 
-def accuracy_by_run(runs: dict[str, tuple[pd.DataFrame, pd.Series]]) -> pd.DataFrame:
-    """Per-fold accuracy of several runs of the chapter side by side (its exercises): ``runs`` maps a run's name
-    to its results (:func:`run_neonatal`'s rows, or the columns model, run, accuracy) and its
-    :func:`one_class_folds`. One row per model; per run the columns ``mean``, ``std`` (over folds, population
-    as in :func:`fold_table`), ``folds`` and ``one_class_folds``."""
-    parts = {}
-    for name, (results, one_class) in runs.items():
-        acc = results.groupby("model")["accuracy"]
-        parts[name] = pd.DataFrame(
-            {"mean": acc.mean(), "std": acc.std(ddof=0), "folds": acc.size(), "one_class_folds": one_class}
-        )
-    return pd.concat(parts, axis=1)
-
-
 def fold_table(results: pd.DataFrame) -> pd.DataFrame:
     """Tables 1 and 2's layout for one model's rows of :func:`run_neonatal`: metrics as rows, folds 1…k as
     columns, then ``mean`` and ``std`` — the population standard deviation (ddof 0), which is how the

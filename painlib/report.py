@@ -88,7 +88,7 @@ def learning_change(table: pd.DataFrame, first: str, second: str) -> str:
         a, b = bool(row[(first, "learned")]), bool(row[(second, "learned")])
         auc = f"pooled AUC {row[(first, 'auc')]:.2f} in {first}, {row[(second, 'auc')]:.2f} in {second}"
         if a == b:
-            said.append(f"`{model}` {'learned' if a else 'did not learn'} in both ({auc}).")
+            said.append(f"`{model}` {'learned in both' if a else 'learned in neither'} ({auc}).")
         else:
             said.append(f"`{model}` learned in {first if a else second} only ({auc}).")
     return " ".join(said) if said else "The two runs share no network."

@@ -136,15 +136,14 @@ ITEMS: tuple[Item, ...] = (
 )
 
 
-def executed_dir() -> Path:
-    """Where the executed pages are: the runner's output folder while it executes (``PAINLIB_EXECUTED_DIR``),
-    else ``book/executed``."""
-    return Path(os.environ.get("PAINLIB_EXECUTED_DIR", "book/executed"))
+#: Where the executed pages are, unless a caller names another folder (the runner passes its output folder to
+#: the page that reads the others, as its parameter ``executed_dir``).
+EXECUTED_DIR = Path("book/executed")
 
 
 def read_glue(notebook: str | os.PathLike) -> dict[str, str]:
     """The values an executed notebook glued (name → the Markdown of a glued sentence, else the value's plain-text
-    form); empty if it does not exist. Also read by :mod:`painlib.exercises`."""
+    form); empty if it does not exist."""
     path = Path(notebook)
     if not path.is_file():
         return {}
@@ -161,18 +160,22 @@ def read_glue(notebook: str | os.PathLike) -> dict[str, str]:
     return found
 
 
-def _number(text: str | None) -> float:
+def _number(text: str | None, page: str, name: str) -> float:
+    """A glued number as a float; NaN where the page glued nothing under ``name`` (it was not executed), an error
+    where it glued something that is not a number."""
+    if text is None:
+        return np.nan
     try:
         return float(text)
-    except (TypeError, ValueError):
-        return np.nan
+    except ValueError:
+        raise ValueError(f"{page} glued {name!r} as {text!r}, which is not a number") from None
 
 
 def coverage(folder: str | os.PathLike | None = None) -> pd.DataFrame:
     """One row per table or figure: paper, item, what it shows, the chapter page that reproduces it (or why there
-    is none) and its ``status`` — executed (in ``folder``, default :func:`executed_dir`), not executed, not yet,
+    is none) and its ``status`` — executed (in ``folder``, default :data:`EXECUTED_DIR`), not executed, not yet,
     or out of reach."""
-    folder = Path(folder or executed_dir())
+    folder = Path(folder or EXECUTED_DIR)
     rows = []
     for item in ITEMS:
         executed = item.page is not None and (folder / f"{item.page}.ipynb").is_file()
@@ -193,7 +196,7 @@ def coverage(folder: str | os.PathLike | None = None) -> pd.DataFrame:
 def side_by_side(folder: str | os.PathLike | None = None) -> pd.DataFrame:
     """Every value both a paper states and a chapter computes: paper, item, quantity, the paper's value, this
     build's (NaN where its page was not executed) and the page."""
-    folder = Path(folder or executed_dir())
+    folder = Path(folder or EXECUTED_DIR)
     rows = []
     glued: dict[str, dict[str, str]] = {}
     for item in ITEMS:
@@ -206,7 +209,7 @@ def side_by_side(folder: str | os.PathLike | None = None) -> pd.DataFrame:
                     "item": item.item,
                     "quantity": value.quantity,
                     "paper's value": float(value.paper),
-                    "this build": _number(glued[item.page].get(value.glue)),
+                    "this build": _number(glued[item.page].get(value.glue), item.page, value.glue),
                     "page": item.page,
                 }
             )

@@ -4,7 +4,6 @@ Command line (also installed as ``painbook``)::
 
     python -m painlib run --profile cpu                       # every notebook, then the book
     python -m painlib run --profile smoke --only 00_synthetic_faces -p n_subjects_cp=8
-    python -m painlib run --only 03 --no-solutions            # without the exercises' runs (painlib.exercises)
     python -m painlib build                                   # the book from already-executed notebooks
 
 Profiles are YAML files (``painlib/profiles/*.yml`` or any path): ``defaults`` apply to every notebook, and
@@ -292,8 +291,6 @@ def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) ->
     for key in per_notebook:
         if not any(nb.stem == key or nb.stem.startswith(key + "_") for nb in notebooks):
             problems.append(f"override for {key!r} names no selected notebook")
-    for nb in notebooks:
-        problems += _check_exercises(nb, declared[nb])
     out = []
     for page, nb, variant in list_pages(notebooks):
         own = {k: v for k, v in common.items() if k in declared[nb]}
@@ -326,78 +323,6 @@ def variant_of(notebook: Path, page: str) -> str | None:
     return page[len(Path(notebook).stem) + 1 :] or None
 
 
-def exercise_runs(notebook: Path, page: str, parameters: dict) -> list[tuple[str, dict]]:
-    """The exercises' runs to make before ``page`` (of ``notebook``, executed with ``parameters``):
-    ``[(run name, parameters), …]`` (see :mod:`painlib.exercises`). An exercise whose change the page already
-    runs with needs no run of its own."""
-    from .exercises import declared_exercises, solution_page
-
-    return [
-        (solution_page(page, ex.label), {**parameters, **ex.parameters})
-        for ex in declared_exercises(notebook)
-        if ex.applies_to(variant_of(notebook, page)) and ex.changes(parameters)
-    ]
-
-
-def _check_exercises(notebook: Path, declared: dict) -> list[str]:
-    """Problems with the exercises ``notebook`` declares (``declared``: its parameters): parameters it does not
-    declare, fixed by its variant pages, or out of range; unknown variant names."""
-    import ast
-
-    from .exercises import declared_exercises
-
-    problems = []
-    variants = notebook_variants(notebook)
-    names, variant = set(variants), {k for params in variants.values() for k in params}
-    for ex in declared_exercises(notebook):
-        unknown = sorted(set(ex.pages or ()) - names)
-        if unknown:
-            problems.append(f"{notebook.name}: exercise {ex.label} names unknown pages {unknown}")
-        for key, value in ex.parameters.items():
-            if key not in declared or key in variant:
-                why = "does not declare it" if key not in declared else "its variant pages set it"
-                problems.append(f"{notebook.name}: exercise {ex.label} changes {key!r}, but the notebook {why}")
-                continue
-            try:
-                _check_parameter(notebook.stem, key, value, ast.literal_eval(declared[key]["default"]))
-            except ValueError as err:
-                problems.append(f"exercise {ex.label}: {err}")
-    return problems
-
-
-def execute_page(
-    notebook: Path,
-    out_dir: Path,
-    parameters: dict,
-    *,
-    page: str | None = None,
-    solutions: bool = True,
-    progress: bool = True,
-    announce=None,
-) -> Path:
-    """Execute the exercises' runs of ``page`` into ``out_dir/solutions``, then the page itself into ``out_dir``;
-    return the executed page. With ``solutions`` false the runs are skipped and any of the page's runs on disk are
-    removed, so its solutions say they are missing instead of showing numbers from older code or data.
-    ``announce(name)`` is called before each run, and ``announce(name, seconds)`` after each exercise run."""
-    from .exercises import SOLUTIONS
-
-    page = page or notebook.stem
-    if not solutions:  # a run on disk may be from older code or data under the same parameters: not shown
-        for name, _ in exercise_runs(notebook, page, parameters):
-            (out_dir / SOLUTIONS / f"{name}.ipynb").unlink(missing_ok=True)
-    else:
-        for name, params in exercise_runs(notebook, page, parameters):
-            if announce:
-                announce(name)
-            started = time.perf_counter()
-            execute_notebook(notebook, out_dir / SOLUTIONS, params, progress=progress, page=name, solution_of=page)
-            if announce:
-                announce(name, time.perf_counter() - started)
-    if announce:
-        announce(page)
-    return execute_notebook(notebook, out_dir, parameters, progress=progress, page=page)
-
-
 def execute_notebook(
     notebook: Path,
     out_dir: Path,
@@ -405,40 +330,26 @@ def execute_notebook(
     *,
     progress: bool = True,
     page: str | None = None,
-    solution_of: str | None = None,
 ) -> Path:
     """Execute one notebook with papermill into ``out_dir/<page>.ipynb`` (``page`` defaults to the notebook's
-    name); raise :class:`NotebookError` on failure. ``solution_of`` names the page when this is one of its
-    exercises' runs (:func:`execute_page`)."""
-    import json
-
+    name); raise :class:`NotebookError` on failure."""
     import papermill as pm
 
     out_dir.mkdir(parents=True, exist_ok=True)
     page = page or notebook.stem
     output = out_dir / f"{page}.ipynb"
     partial = out_dir / f".{page}.running.ipynb"
-    # Progress bars belong in the terminal (the runner shows one per notebook), not in the published pages;
-    # the kernel inherits this environment (see painlib.progress).
-    as_json = json.dumps(parameters)  # before the environment changes: a value JSON cannot hold stops here
-    keys = ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE", "PAINLIB_EXECUTED_DIR", "PAINLIB_PAGE", "PAINLIB_PARAMETERS")
-    keys += ("PAINLIB_NOTEBOOK",)
-    previous = {k: os.environ.get(k) for k in (*keys, "PAINLIB_SOLUTION_OF")}
+    # Two settings of the kernel's process, not data: progress bars belong in the terminal (the runner shows one
+    # per notebook), not in the published pages, and painlib's log lines go to a file beside the page (see
+    # painlib.progress and painlib.session). Everything a page computes with comes in as a parameter.
+    previous = {k: os.environ.get(k) for k in ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE")}
     log_file = out_dir / f"{page}.log"
     log_file.unlink(missing_ok=True)
     os.environ["PAINLIB_PROGRESS"] = "0"
-    os.environ["PAINLIB_LOG_FILE"] = str(log_file)  # painlib's log lines go here, not onto the page
-    os.environ["PAINLIB_EXECUTED_DIR"] = str(out_dir)  # where a page finds the pages executed before it
-    os.environ["PAINLIB_PAGE"] = solution_of or page  # painlib.exercises: whose exercises' runs to read
-    os.environ["PAINLIB_PARAMETERS"] = as_json
-    os.environ["PAINLIB_NOTEBOOK"] = str(Path(notebook).resolve())
-    if solution_of:
-        os.environ["PAINLIB_SOLUTION_OF"] = solution_of
-    else:
-        os.environ.pop("PAINLIB_SOLUTION_OF", None)
+    os.environ["PAINLIB_LOG_FILE"] = str(log_file)
     try:
         pm.execute_notebook(
-            with_provenance(notebook, time.time(), variant=variant_of(notebook, solution_of or page)),
+            with_provenance(notebook, time.time(), variant=variant_of(notebook, page)),
             str(partial),
             parameters=parameters,
             cwd=str(ROOT),
@@ -606,10 +517,9 @@ def run(
     build: bool = True,
     out_dir: Path = EXECUTED,
     progress: bool = True,
-    solutions: bool = True,
 ) -> list[Path]:
-    """Execute the notebooks (all, or those whose name starts with one of ``only``) and build the book; each page
-    after its exercises' runs unless ``solutions`` is false (:func:`execute_page`)."""
+    """Execute the notebooks (all, or those whose name starts with one of ``only``) into ``out_dir`` and build
+    the book. A notebook that declares ``executed_dir`` (the page that reads the other pages) is told ``out_dir``."""
     prof = load_profile(profile)
     notebooks = list_notebooks()
     if only:
@@ -623,18 +533,11 @@ def run(
         planned = [item for item in planned if item[0] in wanted]
     outputs = []
     for i, (page, nb, params) in enumerate(planned, 1):
-
-        def announce(name, seconds=None, i=i, page=page):
-            what = "" if name == page else f" — exercise run {name.split('.', 1)[1]}"
-            done = f" done in {seconds:.0f} s" if seconds is not None else f" — profile {prof['name']}"
-            print(f"[{i}/{len(planned)}] {page}{what}{done}", flush=True)
-
+        if "executed_dir" in declared_parameters(nb):
+            params = {**params, "executed_dir": str(out_dir)}
+        print(f"[{i}/{len(planned)}] {page} — profile {prof['name']}", flush=True)
         t0 = time.perf_counter()
-        outputs.append(
-            execute_page(
-                nb, Path(out_dir), params, page=page, solutions=solutions, progress=progress, announce=announce
-            )
-        )
+        outputs.append(execute_notebook(nb, Path(out_dir), params, progress=progress, page=page))
         print(f"[{i}/{len(planned)}] {page} done in {time.perf_counter() - t0:.0f} s", flush=True)
     if build:
         index = build_book()
@@ -658,7 +561,6 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("-p", "--param", action="append", metavar="KEY=VALUE", help="override a parameter")
     r.add_argument("--no-build", action="store_true", help="execute only; do not build the book")
     r.add_argument("--out-dir", default=str(EXECUTED), help="where executed notebooks go")
-    r.add_argument("--no-solutions", action="store_true", help="skip the exercises' runs (their solutions then say so)")
     sub.add_parser("build", help="build the book from executed notebooks")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -676,7 +578,6 @@ def main(argv: list[str] | None = None) -> int:
             overrides=parse_overrides(args.param),
             build=not args.no_build,
             out_dir=Path(args.out_dir),
-            solutions=not args.no_solutions,
         )
     except (NotebookError, FileNotFoundError, ValueError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -53,6 +53,9 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "image.interpolation": "nearest"})
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=False)
+    # In a kernel that handler writes to ipykernel's stream; at shutdown asyncio logs a pending task through it
+    # after the stream has closed, and logging would print its own 20-line traceback to the runner's terminal.
+    logging.raiseExceptions = False
     log.setLevel(logging.INFO)
     _log_to_file(os.environ.get("PAINLIB_LOG_FILE", ""))
     if quiet:

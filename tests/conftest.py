@@ -21,8 +21,8 @@ NEEDS = {
 
 
 class SmokeBook:
-    """The book's pages executed under the smoke profile, each at most once per test session, each after its
-    exercises' runs (as ``python -m painlib run`` does).
+    """The book's pages executed under the smoke profile, each at most once per test session (as
+    ``python -m painlib run`` executes them).
 
     ``root`` holds a copy of the book's sources (``_config.yml``, ``_toc.yml``, ``book/``) and the executed pages in
     ``root/book/executed``, so the notebook tests check the pages and the site test builds and reads that same copy:
@@ -51,7 +51,7 @@ class SmokeBook:
             try:
                 shared = {"data_dir": self.data_dir} if "data_dir" in run.declared_parameters(notebook) else {}
                 params = run.notebook_parameters(run.load_profile("smoke"), notebook, {**variant, **shared})
-                self._done[page] = run.execute_page(notebook, self.executed, params, page=page, progress=False)
+                self._done[page] = run.execute_notebook(notebook, self.executed, params, page=page, progress=False)
             except Exception as err:
                 self._done[page] = err
         done = self._done[page]

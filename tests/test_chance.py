@@ -197,7 +197,7 @@ def test_sentences_follow_the_tables():
         index=["songnet", "weinet"],
     )
     said = report.learning_change(table, "here", "there")
-    assert "`songnet` learned in here only" in said and "`weinet` did not learn in both" in said
+    assert "`songnet` learned in here only" in said and "`weinet` learned in neither" in said
     assert "cannot test" in report.ordering_finding(["accuracy", "f1", "auc"], ["ncnn"])
     assert "reproduces" in report.ordering_finding(["accuracy", "f1", "auc"], [])
     assert "none of" in report.ordering_finding([], [])

@@ -344,7 +344,7 @@ def test_the_settings_table_names_each_cut_from_the_protocol():
     ]
 
 
-def test_one_class_folds_and_runs_side_by_side():
+def test_one_class_folds():
     predictions = pd.DataFrame(
         {
             "model": ["a"] * 4 + ["b"] * 4,
@@ -355,13 +355,6 @@ def test_one_class_folds_and_runs_side_by_side():
     )
     one_class = neonatal.one_class_folds(predictions)
     assert one_class.to_dict() == {"a": 1, "b": 2}  # a's fold 0 is all pain (0.6, 0.7); fold 1 has both
-    results = pd.DataFrame({"model": ["a", "a", "b", "b"], "run": [0, 1, 0, 1], "accuracy": [0.5, 0.7, 0.6, 0.6]})
-    table = neonatal.accuracy_by_run(
-        {"with": (results, one_class), "without": (results.assign(accuracy=0.5), one_class)}
-    )
-    assert table.loc["a", ("with", "mean")] == pytest.approx(0.6)
-    assert table.loc["a", ("with", "std")] == pytest.approx(0.1)  # population std, as Tables 1-2
-    assert table.loc["b", ("without", "one_class_folds")] == 2 and table.loc["b", ("with", "folds")] == 2
 
 
 def test_early_stopping_watches_the_data_loss_and_thresholds_come_from_validation(tiny_neonates, tmp_path):

@@ -107,29 +107,6 @@ def test_the_reproduces_page_finds_every_value_the_chapters_glue(smoke_book):
     assert not reproduces.coverage(smoke_book.executed)["status"].eq("not executed").any()
 
 
-def _pages_with_exercises():
-    from painlib.exercises import declared_exercises
-
-    pages = []
-    for page, nb, _ in run.list_pages():
-        labels = [e.label for e in declared_exercises(nb) if e.applies_to(run.variant_of(nb, page))]
-        if labels:
-            pages.append(pytest.param(page, labels, id=page))
-    return pages
-
-
-@pytest.mark.notebook
-@pytest.mark.parametrize("page, labels", _pages_with_exercises())
-def test_solutions_are_read_from_the_exercises_runs(page, labels, smoke_book):
-    """Each exercise's run was executed before the page, and no solution on the page fell back to saying its run
-    is missing."""
-    executed = smoke_book.execute(page)
-    for label in labels:
-        assert (smoke_book.executed / "solutions" / f"{page}.{label}.ipynb").is_file(), label
-    fallbacks = [name for name, data in glued(executed).items() if "This solution is computed from a run" in str(data)]
-    assert not fallbacks, f"{page}: {fallbacks} have no run to read"
-
-
 @pytest.mark.notebook
 def test_attention_chapter_runs_on_recorded_fixations(smoke_book, tmp_path):
     """Chapter 08 with `fixations_csv`: recordings on the original images, in the documented schema, moved into

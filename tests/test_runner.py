@@ -209,3 +209,38 @@ def test_provenance_names_the_commit_and_the_data():
 
     assert provenance.compute().startswith(f"Keras {keras.backend.backend()} backend, ")
     assert "dtype policy float32" in provenance.compute()
+
+
+VARIANTS = [{"name": "a", "parameters": {"scenario": "a"}}, {"name": "b", "parameters": {"scenario": "b"}}]
+
+
+def _variant_notebook(path, sources, pages=None):
+    """A notebook with two variant pages whose first cell declares the parameters; ``pages`` maps a cell index to
+    its painlib.pages."""
+    nb = _notebook(path, sources)
+    book = nbformat.read(nb, as_version=4)
+    book.metadata["painlib"] = {"variants": VARIANTS}
+    for i, pages_of in (pages or {}).items():
+        book.cells[i].metadata["painlib"] = {"pages": pages_of}
+    nbformat.write(book, nb)
+    return nb
+
+
+def test_cells_for_other_pages_are_left_out(tmp_path):
+    path = _variant_notebook(tmp_path / "03_t.ipynb", ["x = 0", "'all'", "'only a'", "'only b'"])
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].metadata["painlib"] = {"pages": ["a"]}
+    nb.cells[3].metadata["painlib"] = {"pages": ["b"]}
+    kept = [c.source for c in run.cells_for_page(nb, "a").cells]
+    assert kept == ["x = 0", "'all'", "'only a'"]
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].metadata["painlib"] = {"pages": ["c"]}
+    with pytest.raises(ValueError, match=r"painlib.pages \['c'\] names no page of \['a', 'b'\]"):
+        run.cells_for_page(nb, "a")
+
+
+def test_a_failure_names_the_source_cell_of_a_variant_page(tmp_path):
+    sources = ["seed = 0\nscenario = 'a'", "'only on b'", "raise RuntimeError('broken')"]
+    path = _variant_notebook(tmp_path / "03_t.ipynb", sources, pages={1: ["b"]})
+    with pytest.raises(run.NotebookError, match=r"03_t_a failed in cell 3 \(`raise RuntimeError"):
+        run.execute_notebook(path, tmp_path / "out", {"seed": 0, "scenario": "a"}, progress=False, page="03_t_a")
