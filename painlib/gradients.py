@@ -288,6 +288,28 @@ def explain_by_fold(
     return out, pd.DataFrame(checks).sort_values(["model", "image"], ignore_index=True)
 
 
+#: The methods of chapter 07 and the names its figures give them.
+METHODS = {"gradcam": "Grad-CAM", "ig": "IG", "lime": "LIME"}
+
+
+def main_maps(maps: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each network's maps by method at its main layer (:data:`MAIN_LAYER` for Grad-CAM, the whole network for IG
+    and LIME), named ``"<network> <method>"`` (e.g. ``"vggface Grad-CAM"``), in :data:`DEPTH_LAYERS`' order; a
+    method not computed (LIME with no samples) is left out. ``maps`` is :func:`explain_by_fold`'s first output."""
+    main = {}
+    for name in DEPTH_LAYERS:
+        for method, label in METHODS.items():
+            key = map_key(method, name, MAIN_LAYER[name] if method == "gradcam" else "")
+            if key in maps:
+                main[f"{name} {label}"] = maps[key]
+    return main
+
+
+def blank_maps(stack: np.ndarray) -> int:
+    """How many of the maps in ``stack`` (N, H, W) are zero everywhere (Grad-CAM's ReLU can leave nothing)."""
+    return int((stack.reshape(len(stack), -1).max(axis=1) <= 0).sum())
+
+
 def layer_sides(kept: pd.DataFrame, model_layers: list[tuple[str, str]], store: str | os.PathLike) -> pd.DataFrame:
     """The side (px) of each ``(model, layer)``'s feature map in the networks of ``kept`` (their input size as
     trained), indexed ``"model layer"``: how coarse that layer's Grad-CAM map is before upscaling."""

@@ -62,6 +62,16 @@ def mask_overlay(image_rgb: np.ndarray, packed_masks: np.ndarray, alpha: float =
     return out.clip(0, 255).astype(np.uint8)
 
 
+def au_regions_figure(image_bgr: np.ndarray, packed_masks: np.ndarray, size_in: float = 3.2):
+    """One face (BGR, as the generator writes it) with each AU's region coloured over it and their legend
+    (chapter 00). Returns the figure."""
+    fig, ax = plt.subplots(figsize=(size_in, size_in))
+    ax.imshow(mask_overlay(cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB), packed_masks))
+    ax.axis("off")
+    au_legend(ax)
+    return fig
+
+
 def au_legend(ax) -> None:
     """Add a legend of the AU region colours to ``ax``."""
     handles = [plt.Rectangle((0, 0), 1, 1, color=AU_COLORS[au]) for au in AUS]

@@ -14,7 +14,7 @@ from painlib import run
 PREFIX = "application/papermill.record/"
 #: Checks tables whose rows hold by construction (no leak between folds, every image explained by its fold's
 #: network, every map counted once, every pair compared), whatever the profile: each must be True.
-INVARIANT_CHECKS = {"checks_folds", "checks_images", "checks_maps", "checks_pairs"}
+INVARIANT_CHECKS = {"checks_folds", "checks_ground_truth", "checks_images", "checks_maps", "checks_pairs"}
 
 
 def glued(executed) -> dict[str, dict[str, str]]:

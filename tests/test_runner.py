@@ -73,6 +73,21 @@ def test_notebook_sources_carry_no_outputs():
         assert sum("parameters" in t for t in tags) == 1, f"{path.name} needs exactly one parameters cell"
 
 
+def test_code_a_reader_reads_comes_in_short_cells():
+    """The code cells a page shows (not the parameters, not the setup and glue cells hidden behind a toggle):
+    a median of at most 6 lines over the book and none over 20, so that logic lives in painlib."""
+    import statistics
+
+    hidden = {"parameters", "hide-input", "remove-input", "remove-cell"}
+    lengths = {}
+    for path in run.list_notebooks():
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code" and not hidden & set(cell.metadata.get("tags", [])):
+                lengths[f"{path.stem} {cell.get('id')}"] = len(cell.source.splitlines())
+    assert statistics.median(lengths.values()) <= 6
+    assert not {name: n for name, n in lengths.items() if n > 20}
+
+
 def test_a_parameter_papermill_cannot_parse_is_an_error(tmp_path):
     nb = _notebook(tmp_path / "08_params.ipynb", ['seed = 0\nroot = ""  # a folder, empty = none', "print(root)"])
     with pytest.raises(ValueError, match=r"cannot parse parameter\(s\) \['root'\]"):
@@ -244,3 +259,37 @@ def test_a_failure_names_the_source_cell_of_a_variant_page(tmp_path):
     path = _variant_notebook(tmp_path / "03_t.ipynb", sources, pages={1: ["b"]})
     with pytest.raises(run.NotebookError, match=r"03_t_a failed in cell 3 \(`raise RuntimeError"):
         run.execute_notebook(path, tmp_path / "out", {"seed": 0, "scenario": "a"}, progress=False, page="03_t_a")
+
+
+def _painlib_imports() -> dict[str, set[str]]:
+    """Module → the painlib modules it imports, anywhere in its code (imports inside functions too)."""
+    import ast
+
+    modules = {}
+    for path in (run.ROOT / "painlib").rglob("*.py"):
+        parts = path.relative_to(run.ROOT).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join(base + ([node.module] if node.module else []))
+                found |= {t for t in [target] + [f"{target}.{a.name}" for a in node.names] if t in modules}
+            elif isinstance(node, ast.Import):
+                found |= {a.name for a in node.names if a.name in modules}
+        graph[name] = found - {name}
+    return graph
+
+
+def test_no_painlib_module_imports_one_that_imports_it_back():
+    graph = _painlib_imports()
+    assert {"painlib.chance", "painlib.compare"} <= graph["painlib.exercises"]  # imports inside functions are seen
+
+    def reaches(start: str, goal: str, seen: set) -> bool:
+        return any(n == goal or (n not in seen and not seen.add(n) and reaches(n, goal, seen)) for n in graph[start])
+
+    cycles = sorted(m for m in graph if m != "painlib" and reaches(m, m, {"painlib"}))
+    assert not cycles, cycles

@@ -38,6 +38,9 @@ __all__ = [
     "Scene",
     "make_dataset",
     "make_datasets",
+    "make_sources",
+    "overview",
+    "ground_truth_checks",
     "render_face",
     "render_subject",
 ]
@@ -202,3 +205,43 @@ def au_sweep(population: str = "delaware", subject: int = 0, seed: int = 0, size
             images[i, j] = img
             masks = packed if masks is None else masks
     return images, masks
+
+
+def overview(manifest: pd.DataFrame) -> pd.DataFrame:
+    """One row per population of a generated ``manifest``: people, images, share of pain images, mean PSPI of the
+    pain images, number of levels and of occluded images (chapter 00's table, shaped like the CP paper's)."""
+    return manifest.groupby("dataset", sort=False).agg(
+        subjects=("subject", "nunique"),
+        images=("path", "size"),
+        pain_share=("label", "mean"),
+        mean_pspi_when_pain=("pspi", lambda s: s[s > 0].mean()),
+        levels=("level", "nunique"),
+        occluded=("occluded", "sum"),
+    )
+
+
+def ground_truth_checks(manifest: pd.DataFrame, sample: int = 50, seed: int = 0) -> dict[str, bool]:
+    """The generator's two promises, checked on a manifest it wrote: the label is pain exactly when PSPI is above
+    zero (every image), and every AU's region lies inside the face oval (``sample`` images drawn with ``seed``)."""
+    import cv2
+
+    from ..facs import unpack_masks
+
+    drawn = manifest.sample(min(sample, len(manifest)), random_state=seed)
+    masks = (unpack_masks(cv2.imread(p, cv2.IMREAD_UNCHANGED)) for p in drawn["mask_path"])
+    inside = all(not (m[au] & ~m["face"]).any() for m in masks for au in AUS)
+    return {
+        f"label is pain exactly when PSPI > 0 (all {len(manifest)} images)": bool(
+            (manifest["label"] == (manifest["pspi"] > 0)).all()
+        ),
+        f"every AU region inside the face ({len(drawn)} images drawn)": inside,
+    }
+
+
+def make_sources(
+    subjects: dict[str, int], out_dir: str | os.PathLike, seed: int = 0, image_size_px: int = 224, n_jobs: int = -1
+) -> dict[str, pd.DataFrame]:
+    """:func:`make_datasets`, returned as one manifest per population (``{"unbc": …, "cp": …}``), the shape in
+    which chapter 01 reads the real sources (:func:`painlib.datasets.load_real`)."""
+    generated = make_datasets(subjects, out_dir, seed=seed, image_size_px=image_size_px, n_jobs=n_jobs)
+    return {name: rows.reset_index(drop=True) for name, rows in generated.groupby("dataset")}
