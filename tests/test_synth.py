@@ -256,3 +256,23 @@ def test_bad_arguments_are_named():
         synth.make_dataset("adults", 2, "/tmp/never")
     with pytest.raises(ValueError, match="n_subjects"):
         synth.make_dataset("cp", 0, "/tmp/never")
+
+
+def test_ground_truth_checks_catch_a_wrong_label_and_a_mask_off_the_face(cp_set, tmp_path):
+    assert all(synth.ground_truth_checks(cp_set, sample=10).values())
+    wrong = cp_set.copy()
+    wrong.loc[wrong.index[0], "label"] = 1 - wrong.loc[wrong.index[0], "label"]
+    assert list(synth.ground_truth_checks(wrong, sample=10).values()) == [False, True]
+    packed = cv2.imread(cp_set["mask_path"].iloc[0], cv2.IMREAD_UNCHANGED)
+    off = packed.copy()
+    assert not unpack_masks(packed)["face"][0, 0]  # the corner is background
+    off[0, 0] |= 1  # the first AU's bit in the corner, outside the face
+    cv2.imwrite(str(tmp_path / "off.png"), off)
+    moved = cp_set.head(1).assign(mask_path=str(tmp_path / "off.png"))
+    assert list(synth.ground_truth_checks(moved, sample=1).values()) == [True, False]
+
+
+def test_overview_counts_people_images_and_pain(cp_set):
+    table = synth.overview(cp_set)
+    assert table.loc["cp", "subjects"] == cp_set["subject"].nunique() and table.loc["cp", "images"] == len(cp_set)
+    assert table.loc["cp", "pain_share"] == pytest.approx(cp_set["label"].mean())
