@@ -219,7 +219,9 @@ def _known(layer: keras.Layer, dims) -> tuple[int, ...]:
 
 
 def augmentation(seed: int = 0) -> keras.Sequential:
-    """The CP paper's augmentation: flip, rotation 0.03, translation 0.05, contrast 0.1, white fill."""
+    """Augmentation layers for the CP networks: horizontal flip, rotation up to 0.03 of a turn (about 11°), shifts
+    up to 5 % of the side, contrast ± 10 %, white fill. The CP paper names rotation, mirroring and contrast
+    without magnitudes; the magnitudes and the shift are the book's choices."""
     fill = dict(fill_mode="constant", fill_value=255.0)
     return keras.Sequential(
         [
@@ -239,7 +241,8 @@ def compile_model(
     optimizer: str = "adam",
     data_loss: bool = False,
 ) -> keras.Model:
-    """``optimizer`` ("adam", the CP paper's; "rmsprop", the neonatal dissertation's, with Keras's ρ 0.9 and
+    """``optimizer`` ("adam", the book's choice for the CP networks — the CP paper names no optimiser, batch size
+    or schedule; "rmsprop", the neonatal dissertation's, with Keras's ρ 0.9 and
     ε 1e-7 as it states them) + sparse categorical cross-entropy (the categorical cross-entropy of integer
     labels) + accuracy; XLA when :func:`painlib.setup` asked for it. ``data_loss`` adds the cross-entropy alone
     as a metric named ``data_loss`` (Keras's ``loss`` includes the weight penalties), for early stopping.
