@@ -272,6 +272,69 @@ def paired_auc_difference(
     return {"difference": float(diff), "low": float(low), "high": float(high), "resolved": bool(low > 0 or high < 0)}
 
 
+def _bootstrap_aucs(label: np.ndarray, score: np.ndarray, n_boot: int, rng) -> np.ndarray:
+    """AUCs of ``n_boot`` resamples of the images, drawn within each class."""
+    pos, neg = np.flatnonzero(label == 1), np.flatnonzero(label == 0)
+    if len(pos) == 0 or len(neg) == 0:
+        raise ValueError("both classes are needed to compare AUCs")
+    idx = np.concatenate([rng.choice(pos, (n_boot, len(pos))), rng.choice(neg, (n_boot, len(neg)))], axis=1)
+    return _auc_by_row(score[idx], len(pos))
+
+
+def independent_auc_difference(
+    label_a: np.ndarray,
+    score_a: np.ndarray,
+    label_b: np.ndarray,
+    score_b: np.ndarray,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+) -> dict[str, float]:
+    """AUC on images ``a`` minus AUC on other images ``b``, with a percentile bootstrap interval (each set
+    resampled on its own, within each class); ``resolved`` when the interval excludes 0. The unpaired companion
+    of :func:`paired_auc_difference`, for scenarios tested on different images (chapter 00)."""
+    rng = np.random.default_rng(seed)
+    la, lb = np.asarray(label_a).astype(int), np.asarray(label_b).astype(int)
+    a, b = np.asarray(score_a, float), np.asarray(score_b, float)
+    diffs = _bootstrap_aucs(la, a, n_boot, rng) - _bootstrap_aucs(lb, b, n_boot, rng)
+    low, high = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
+    diff = _auc(la, a) - _auc(lb, b)
+    return {"difference": float(diff), "low": float(low), "high": float(high), "resolved": bool(low > 0 or high < 0)}
+
+
+def scenario_gaps(
+    predictions: pd.DataFrame,
+    order=("image_wise", "subject_wise", "cross_dataset"),
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """For one network, the fall in pooled AUC from each scenario of ``order`` to the next, with a 95 % bootstrap
+    interval: paired by image where both scenarios tested the same images (the image-wise and subject-wise folds
+    of one set), unpaired otherwise. Repeated tests of an image are averaged first. ``predictions`` has the
+    columns scenario, path, label, prob_pain (chapter 00's probe). One row per neighbouring pair: the two AUCs,
+    ``difference`` (first minus second), ``low``, ``high`` and ``resolved``."""
+    require_columns(predictions, ["scenario", "path", "label", "prob_pain"], "predictions")
+    images = predictions.groupby(["scenario", "path"]).agg(label=("label", "first"), score=("prob_pain", "mean"))
+    rows = []
+    for first, second in zip(order[:-1], order[1:]):
+        a, b = images.loc[first], images.loc[second]
+        if set(a.index) == set(b.index):
+            b = b.loc[a.index]
+            gap = paired_auc_difference(a["label"], a["score"], b["score"], n_boot, seed)
+        else:
+            gap = independent_auc_difference(a["label"], a["score"], b["label"], b["score"], n_boot, seed)
+        rows.append(
+            {
+                "from": first,
+                "to": second,
+                "auc_from": _auc(a["label"].to_numpy(int), a["score"].to_numpy()),
+                "auc_to": _auc(b["label"].to_numpy(int), b["score"].to_numpy()),
+                **gap,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def learning_by_run(runs: dict[str, pd.DataFrame], **kwargs) -> pd.DataFrame:
     """:func:`learning_table` of several runs of a page side by side (an exercise's run beside the page's):
     ``runs`` maps a run's name to its predictions; columns (run, auc / balanced_accuracy / p_holm / learned), one

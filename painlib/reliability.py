@@ -551,3 +551,16 @@ def difference_spread(scores: pd.DataFrame, by: str = "stimulus", raters: Sequen
     )
     diff = (wide[raters[0]] - wide[raters[1]]).rename("difference").reset_index()
     return diff.pivot_table(index=by, columns="scale", values="difference", aggfunc="std", observed=True)
+
+
+def icc_findings(summary: pd.DataFrame) -> dict[str, float]:
+    """:func:`icc_summary`'s rows as findings to record (:func:`painlib.findings.record`): ``icc_<stimulus>_<scale>``
+    with ``_low`` and ``_high`` for its 95 % interval, each only where it is finite (a degenerate interval is
+    left out, and the page then calls the value not comparable)."""
+    out = {}
+    for row in summary.itertuples(index=False):
+        name = f"icc_{row.stimulus}_{row.scale}"
+        for key, value in ((name, row.ICC), (f"{name}_low", row.ci_low), (f"{name}_high", row.ci_high)):
+            if np.isfinite(value):
+                out[key] = float(value)
+    return out

@@ -57,12 +57,6 @@ def checks(results: dict[str, bool], name: str = "checks") -> pd.DataFrame:
     return table
 
 
-def keep(name: str, table: pd.DataFrame) -> None:
-    """Glue ``table`` under ``name`` without showing it, so that a page reading this executed notebook can get it
-    back (:meth:`painlib.exercises.Solution.table`); as JSON, index and columns kept."""
-    _glue(name, table.to_json(orient="split"))
-
-
 def paper_protocol() -> None:
     """Glue the CP paper's training protocol for the prose (``paper_folds``, ``paper_repeats``, ``paper_epochs``,
     ``paper_lr``, ``paper_frames``, ``paper_sweep_epochs``, ``paper_rates``), from :mod:`painlib.published`."""

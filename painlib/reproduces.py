@@ -1,13 +1,12 @@
-"""Which table and figure of the two studies each chapter reproduces, with the paper's value beside this build's
-where both exist (the page "What this book reproduces").
+"""Which table and figure of the two studies each chapter reproduces, and every result both papers state beside
+this build's, with a verdict (the back matter's page "What this book reproduces: findings at a glance").
 
-The paper's values come from :mod:`painlib.published`; this build's are the numbers the chapters glued into
-their executed pages, read back from those notebooks — nothing here is typed twice.
+The papers' values come from :mod:`painlib.published`; this build's are the numbers the chapters recorded with
+:func:`painlib.findings.record` — nothing here is typed twice, and no page's output is read back as data.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import published
+from . import findings, published
 
 CP = "CP paper"
 #: What :func:`coverage` says of an item.
@@ -23,14 +22,26 @@ STATUSES = ("executed", "not executed", "not yet", "out of reach")
 NEONATAL = "neonatal dissertation"
 
 
+#: What :func:`side_by_side` can say of a value.
+VERDICTS = ("reproduced", "not reproduced", "not comparable", "not executed")
+#: On real data, a result within this distance of the paper's counts as reproduced (the book's choice: the
+#: papers give no interval for their accuracies).
+RESULT_TOLERANCE = 0.05
+
+
 @dataclass(frozen=True)
 class Value:
-    """One number the paper states and a chapter computes: ``glue`` is the name it is glued under on the
-    item's page; ``paper`` the value from :mod:`painlib.published`."""
+    """One number the paper states and a chapter computes: ``name`` is what the item's page records it as
+    (:func:`painlib.findings.record`), ``paper`` the value from :mod:`painlib.published`. ``kind`` sets the
+    verdict: ``"exact"`` (an architecture's count: equal or not), ``"interval"`` (this build records a 95 %
+    interval as ``<name>_low`` and ``<name>_high``: is the paper's value inside?), ``"count"`` (a dataset's size,
+    comparable on real data only) or ``"result"`` (comparable on real data only, within
+    :data:`RESULT_TOLERANCE`)."""
 
     quantity: str
     paper: float
-    glue: str
+    name: str
+    kind: str = "result"
 
 
 @dataclass(frozen=True)
@@ -47,9 +58,12 @@ class Item:
     never: bool = False
 
 
+_SCALES = {"facs": "FACS", "ncapc": "NCAPC", "wong_baker": "Wong-Baker"}
+
+
 def _neonatal_values(model: str) -> tuple[Value, ...]:
     averages = published.NEONATAL_TABLE_AVERAGES[model]
-    return tuple(Value(f"mean {m}", averages[m][0], f"ours_{model}_{m}") for m in ("accuracy", "f1", "auc"))
+    return tuple(Value(f"{model} mean {m}", averages[m][0], f"{model}_{m}") for m in ("accuracy", "f1", "auc"))
 
 
 #: Every table and figure of the two studies' methods and results, in the papers' order.
@@ -62,7 +76,7 @@ ITEMS: tuple[Item, ...] = (
         "Table 2",
         "PAIN-DB: users, images, levels and resolution per source",
         "01_dataset_construction",
-        values=(Value("CP-PAIN images (text)", published.CP_PAIN_IMAGES, "cp_images"),),
+        values=(Value("CP-PAIN images (text)", published.CP_PAIN_IMAGES, "cp_images", "count"),),
     ),
     Item(CP, "Figure 1", "pain and no-pain images of the four datasets", "00_synthetic_faces"),
     Item(CP, "Figure 2", "faces after cropping and background removal", "01_dataset_construction"),
@@ -74,12 +88,33 @@ ITEMS: tuple[Item, ...] = (
         "ICC(2,k) of the three scales, overall and per source of pain; consensus labels",
         "02_rater_reliability",
         values=tuple(
-            Value(f"ICC(2,k) {scale}, all videos", published.CP_ICC2K.loc["all", scale], f"icc_{scale}")
+            Value(
+                f"ICC(2,k) {_SCALES[scale]}, {stimulus}",
+                published.CP_ICC2K.loc[stimulus, scale],
+                f"icc_{stimulus}_{scale}",
+                "interval",
+            )
+            for stimulus in published.CP_ICC2K.index
             for scale in ("wong_baker", "ncapc", "facs")
         ),
     ),
-    Item(CP, "Figure 4", "accuracy and F1 per network, three scenarios", "04_training_scenario_image_wise"),
-    Item(CP, "Figure 5", "precision and recall per class on CP-PAIN", "04_training_scenario_cross_dataset"),
+    Item(
+        CP,
+        "Figure 4",
+        "accuracy and F1 per network, three scenarios",
+        "04_training_scenario_subject_wise",
+        values=(Value("best accuracy on people unseen in training (text: at most 70 %)", 0.70, "best_accuracy"),),
+    ),
+    Item(
+        CP,
+        "Figure 5",
+        "precision and recall per class on CP-PAIN",
+        "04_training_scenario_cross_dataset",
+        values=tuple(
+            Value(f"InceptionV3 {m} on CP-PAIN (text)", v, f"inceptionv3_{m}")
+            for m, v in published.CP_STATED_METRICS["cross_dataset"].loc["inceptionv3"].items()
+        ),
+    ),
     Item(CP, "Figure 6", "LIME heatmaps per model, class and dataset", "06_adult_explanations"),
     Item(CP, "Figures 7–10", "InceptionV3's correct and incorrect predictions", "06_adult_explanations"),
     Item(NEONATAL, "Section 3.1", "UNIFESP and iCOPE: neonates and images per class", "01_dataset_construction"),
@@ -90,7 +125,7 @@ ITEMS: tuple[Item, ...] = (
         "VGG-Face and adapted N-CNN layer by layer",
         "05_neonatal_models",
         values=tuple(
-            Value(f"{model} parameters", published.NEONATAL_PARAMETERS[model], f"params_{model}")
+            Value(f"{model} parameters", published.NEONATAL_PARAMETERS[model], f"params_{model}", "exact")
             for model in ("vggface", "ncnn")
         ),
     ),
@@ -122,14 +157,14 @@ ITEMS: tuple[Item, ...] = (
                 Value(
                     f"experts–parents {m}, pain",
                     published.ATTENTION_TABLES[("pain", m)].loc["experts", "parents"],
-                    f"ours_{m}_pain",
+                    f"experts_parents_{m}_pain",
                 )
                 for m in ("cosine", "spearman", "overlap")
             ),
             Value(
                 "VGG-Face Grad-CAM–experts cosine, pain",
                 published.ATTENTION_TABLES[("pain", "cosine")].loc["experts", "gradcam_vggface"],
-                "ours_vggface_gradcam_experts_cosine",
+                "vggface_gradcam_experts_cosine_pain",
             ),
         ),
     ),
@@ -139,36 +174,6 @@ ITEMS: tuple[Item, ...] = (
 #: Where the executed pages are, unless a caller names another folder (the runner passes its output folder to
 #: the page that reads the others, as its parameter ``executed_dir``).
 EXECUTED_DIR = Path("book/executed")
-
-
-def read_glue(notebook: str | os.PathLike) -> dict[str, str]:
-    """The values an executed notebook glued (name → the Markdown of a glued sentence, else the value's plain-text
-    form); empty if it does not exist."""
-    path = Path(notebook)
-    if not path.is_file():
-        return {}
-    found = {}
-    for cell in json.loads(path.read_text())["cells"]:
-        for output in cell.get("outputs", []):
-            name = output.get("metadata", {}).get("scrapbook", {}).get("name")
-            data = output.get("data", {})
-            text = data.get(
-                "application/papermill.record/text/markdown", data.get("application/papermill.record/text/plain")
-            )
-            if name and text is not None:
-                found[name] = "".join(text) if isinstance(text, list) else text
-    return found
-
-
-def _number(text: str | None, page: str, name: str) -> float:
-    """A glued number as a float; NaN where the page glued nothing under ``name`` (it was not executed), an error
-    where it glued something that is not a number."""
-    if text is None:
-        return np.nan
-    try:
-        return float(text)
-    except ValueError:
-        raise ValueError(f"{page} glued {name!r} as {text!r}, which is not a number") from None
 
 
 def coverage(folder: str | os.PathLike | None = None) -> pd.DataFrame:
@@ -193,23 +198,64 @@ def coverage(folder: str | os.PathLike | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def side_by_side(folder: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Every value both a paper states and a chapter computes: paper, item, quantity, the paper's value, this
-    build's (NaN where its page was not executed) and the page."""
-    folder = Path(folder or EXECUTED_DIR)
+def verdict(value: Value, ours: dict[str, float]) -> tuple[str, str]:
+    """What this build's ``ours`` (the findings its page recorded, :func:`painlib.findings.read`) says of
+    ``value``: one of :data:`VERDICTS` and why, in a phrase."""
+    found = ours.get(value.name)
+    if not ours:
+        return "not executed", "its page recorded nothing in this build"
+    if found is None:
+        return "not comparable", "its page could not compute it here (undefined on these data, or not trained)"
+    synthetic = bool(ours.get("synthetic", 1))
+    if value.kind == "exact":
+        same = found == value.paper
+        return ("reproduced" if same else "not reproduced"), (
+            "the same count" if same else f"{found - value.paper:+,.0f} against the paper"
+        )
+    if value.kind == "interval":
+        low, high = ours.get(f"{value.name}_low"), ours.get(f"{value.name}_high")
+        if low is None or high is None:
+            return "not comparable", "this build's interval is undefined"
+        inside = low <= value.paper <= high
+        where = "inside" if inside else "outside"
+        why = f"the paper's value lies {where} this build's 95 % interval [{low:.3f}, {high:.3f}]"
+        return ("reproduced" if inside else "not reproduced"), why + (" (simulated raters)" if synthetic else "")
+    if synthetic:
+        reason = (
+            "the synthetic set's size follows from the profile's number of people"
+            if value.kind == "count"
+            else "synthetic faces and viewers, and the profile's reduced training: the chapter compares orderings, "
+            "not levels"
+        )
+        return "not comparable", reason
+    if value.kind == "count":
+        same = found == value.paper
+        return ("reproduced" if same else "not reproduced"), f"{found - value.paper:+,.0f} against the paper"
+    close = abs(found - value.paper) <= RESULT_TOLERANCE
+    return ("reproduced" if close else "not reproduced"), (
+        f"{found - value.paper:+.3f} against the paper (the book counts ±{RESULT_TOLERANCE} as reproduced)"
+    )
+
+
+def side_by_side(data_dir: str | os.PathLike = "data") -> pd.DataFrame:
+    """Every value a paper states and a chapter computes: paper, item, quantity, the paper's value, this build's
+    (NaN where its page recorded none), the :func:`verdict` and why, and the page. ``data_dir`` is where the
+    chapters recorded their findings (:func:`painlib.findings.read`)."""
+    recorded = findings.read(data_dir)
     rows = []
-    glued: dict[str, dict[str, str]] = {}
     for item in ITEMS:
         for value in item.values:
-            if item.page not in glued:
-                glued[item.page] = read_glue(folder / f"{item.page}.ipynb")
+            ours = recorded.get(item.page, {})
+            said, why = verdict(value, ours)
             rows.append(
                 {
                     "paper": item.paper,
                     "item": item.item,
                     "quantity": value.quantity,
                     "paper's value": float(value.paper),
-                    "this build": _number(glued[item.page].get(value.glue), item.page, value.glue),
+                    "this build": ours.get(value.name, np.nan),
+                    "verdict": said,
+                    "why": why,
                     "page": item.page,
                 }
             )

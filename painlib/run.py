@@ -271,7 +271,23 @@ def notebook_parameters(
     params = {k: v for k, v in merged.items() if k in declared}
     for key, value in params.items():
         _check_parameter(notebook.stem, key, value, ast.literal_eval(declared[key]["default"]))
+    for key in set(overrides or {}) & set(NETWORK_PARAMETERS):
+        _check_networks(notebook.stem, key, params[key])
     return params
+
+
+#: Parameters that name networks, checked against painlib.models when a user sets them (the profiles' own
+#: values are checked by the tests), so that a misspelt name stops the run before anything trains.
+NETWORK_PARAMETERS = ("models", "sweep_models", "control")
+
+
+def _check_networks(notebook: str, name: str, value) -> None:
+    from .models import MODELS  # imports Keras: only when a user names networks
+
+    names = [value] if isinstance(value, str) else list(value)
+    unknown = [n for n in names if n and n not in MODELS]
+    if unknown:
+        raise ValueError(f"parameter {name!r} of {notebook} names unknown networks {unknown}; known: {sorted(MODELS)}")
 
 
 def plan(profile: dict, notebooks: list[Path], overrides: dict | None = None) -> list[tuple[str, Path, dict]]:

@@ -49,7 +49,9 @@ class SmokeBook:
                 self.execute(needed)
             _, notebook, variant = next(p for p in run.list_pages() if p[0] == page)
             try:
-                shared = {"data_dir": self.data_dir} if "data_dir" in run.declared_parameters(notebook) else {}
+                declared = run.declared_parameters(notebook)
+                shared = {"data_dir": self.data_dir} if "data_dir" in declared else {}
+                shared |= {"executed_dir": str(self.executed)} if "executed_dir" in declared else {}
                 params = run.notebook_parameters(run.load_profile("smoke"), notebook, {**variant, **shared})
                 self._done[page] = run.execute_notebook(notebook, self.executed, params, page=page, progress=False)
             except Exception as err:

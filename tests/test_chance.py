@@ -247,3 +247,36 @@ def test_the_agreement_sentence_names_the_maps_that_moved():
     moved = report.agreement_sentence(pd.Series({"a": 0.99, "b": 0.4, "c": 0.7}))
     assert moved.index("`b`") < moved.index("`c`") and "`a`" not in moved
     assert "could be compared" in report.agreement_sentence(pd.Series([np.nan], index=["a"]))
+
+
+def _scenario(name, paths, label, score):
+    return pd.DataFrame({"scenario": name, "path": paths, "label": label, "prob_pain": score})
+
+
+def test_scenario_gaps_resolve_a_fall_and_not_noise():
+    rng = np.random.default_rng(3)
+    label = np.tile([0, 1], 60)
+    sharp = label * 0.6 + rng.random(120) * 0.5  # AUC near 0.97
+    noise = rng.random(120)
+    paths = [f"p{i}" for i in range(120)]
+    cp = [f"cp{i}" for i in range(120)]
+    falling = pd.concat(
+        [_scenario("image_wise", paths, label, sharp), _scenario("subject_wise", paths, label, sharp),
+         _scenario("cross_dataset", cp, label, noise)]
+    )  # fmt: skip
+    gaps = chance.scenario_gaps(falling).set_index("to")
+    assert not gaps.loc["subject_wise", "resolved"] and gaps.loc["subject_wise", "difference"] == 0  # paired, equal
+    assert gaps.loc["cross_dataset", "resolved"] and gaps.loc["cross_dataset", "low"] > 0.2
+    repeated = pd.concat([falling, falling[falling["scenario"] == "cross_dataset"].assign(prob_pain=noise[::-1])])
+    again = chance.scenario_gaps(repeated).set_index("to")  # two repeats of CP: averaged per image first
+    expected = chance._auc(label, (noise + noise[::-1]) / 2)
+    assert again.loc["cross_dataset", "auc_to"] == pytest.approx(expected)
+
+
+def test_independent_auc_difference_matches_the_aucs_and_covers_zero_for_one_distribution():
+    rng = np.random.default_rng(5)
+    la, lb = np.tile([0, 1], 100), np.tile([0, 1], 80)
+    a, b = la + rng.normal(0, 1, 200), lb + rng.normal(0, 1, 160)  # the same separation on other images
+    found = chance.independent_auc_difference(la, a, lb, b, seed=1)
+    assert found["difference"] == pytest.approx(chance._auc(la, a) - chance._auc(lb, b))
+    assert found["low"] < 0 < found["high"] and not found["resolved"]

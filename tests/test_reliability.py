@@ -427,3 +427,23 @@ def test_figures_draw_an_unbounded_lower_bound():
     )
     assert plots.icc_forest(rows).axes[0].get_xlim()[0] == pytest.approx(-1.05)
     assert plots.icc_noise_curves(rows.assign(noise=[0.0, 1.0])).axes[0].get_ylim()[0] == -1.0
+
+
+def test_icc_findings_name_each_interval_and_leave_out_infinite_bounds():
+    summary = pd.DataFrame(
+        {
+            "scale": ["facs", "facs"],
+            "stimulus": ["all", "injection"],
+            "ICC": [0.75, 0.0],
+            "ci_low": [0.6, -np.inf],
+            "ci_high": [0.85, 0.4],
+        }
+    )
+    found = rel.icc_findings(summary)
+    assert found == {
+        "icc_all_facs": 0.75,
+        "icc_all_facs_low": 0.6,
+        "icc_all_facs_high": 0.85,
+        "icc_injection_facs": 0.0,
+        "icc_injection_facs_high": 0.4,
+    }

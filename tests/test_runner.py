@@ -293,3 +293,25 @@ def test_no_painlib_module_imports_one_that_imports_it_back():
 
     cycles = sorted(m for m in graph if m != "painlib" and reaches(m, m, {"painlib"}))
     assert not cycles, cycles
+
+
+def test_a_misspelt_network_stops_the_plan_and_known_ones_pass():
+    notebook = [run.NOTEBOOKS / "04_training_scenario.ipynb"]
+    with pytest.raises(ValueError, match=r"'models' of 04_training_scenario names unknown networks \['nosuchnet'\]"):
+        run.plan(run.load_profile("smoke"), notebook, {"models": ["songnet", "nosuchnet"]})
+    with pytest.raises(ValueError, match=r"'control' of 04_training_scenario names unknown networks \['smallcnn'\]"):
+        run.plan(run.load_profile("smoke"), notebook, {"control": "smallcnn"})
+    planned = run.plan(run.load_profile("smoke"), notebook, {"models": ["vgg16"], "control": ""})
+    assert {page[2]["models"][0] for page in planned} == {"vgg16"}
+
+
+@pytest.mark.parametrize("profile", ["smoke", "cpu", "paper"])
+def test_the_profiles_name_only_known_networks(profile):
+    loaded = run.load_profile(profile)
+    for notebook in run.list_notebooks():
+        declared = run.declared_parameters(notebook)
+        params = run.notebook_parameters(loaded, notebook, {}, declared)
+        for key in set(run.NETWORK_PARAMETERS) & set(params):
+            run._check_networks(notebook.stem, key, params[key])
+        for name in params.get("model_settings", {}):
+            run._check_networks(notebook.stem, "model_settings", [name])
