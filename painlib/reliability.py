@@ -324,11 +324,15 @@ def icc(
     ci_col = "CI95%" if "CI95%" in out.columns else "CI95"
     out = out.rename(columns={ci_col: "CI95%"})
     out.insert(1, "Description", out["Type"].map(_ICC_DESCRIPTION))
-    intervals = _icc_confidence_intervals(_mean_squares(data, targets, raters, ratings), n_targets, n_raters)
+    squares = _mean_squares(data, targets, raters, ratings)
+    intervals = _icc_confidence_intervals(squares, n_targets, n_raters)
     out["ci_low"] = [intervals[form][0] for form in out["Type"]]
     out["ci_high"] = [intervals[form][1] for form in out["Type"]]
     out["n_targets"], out["n_raters"] = n_targets, n_raters
     out["interpretation"] = interpret_icc(out["ICC"])
+    if squares["BMS"] == 0:  # every target rated alike on average: agreement between targets is undefined, not 0 or −∞
+        out[["ICC", "ci_low", "ci_high"]] = np.nan
+        out["interpretation"] = "undefined: the targets do not differ in their mean rating"
     out.attrs["dropped_targets"] = dropped
     return out
 

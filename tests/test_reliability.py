@@ -447,3 +447,12 @@ def test_icc_findings_name_each_interval_and_leave_out_infinite_bounds():
         "icc_injection_facs": 0.0,
         "icc_injection_facs_high": 0.4,
     }
+
+
+def test_an_icc_of_targets_that_do_not_differ_is_undefined():
+    flat = pd.DataFrame({"target": np.repeat(range(5), 2), "rater": [0, 1] * 5, "score": [1, 2] * 5})
+    table = rel.icc(flat, "target", "rater", "score")
+    assert table["ICC"].isna().all() and table["ci_low"].isna().all()
+    assert table["interpretation"].str.startswith("undefined").all()
+    shown = rel.icc_table(table.assign(scale="facs", stimulus="all").iloc[[4]])
+    assert "−∞" not in shown.iloc[0, 0] and shown.iloc[0, 0].startswith("undefined")
