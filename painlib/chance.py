@@ -302,37 +302,94 @@ def independent_auc_difference(
     return {"difference": float(diff), "low": float(low), "high": float(high), "resolved": bool(low > 0 or high < 0)}
 
 
+class _SortedScores:
+    """One scenario's pooled predictions sorted by score once, so that the AUC of any reweighting of its rows
+    (a bootstrap of people) costs a few sums: :meth:`auc` counts each row ``weight`` times, ties half."""
+
+    def __init__(self, rows: pd.DataFrame):
+        rows = rows.sort_values("prob_pain", kind="mergesort")
+        score = rows["prob_pain"].to_numpy(float)
+        self.pos = rows["label"].to_numpy(int) == 1
+        self.starts = np.flatnonzero(np.r_[True, score[1:] != score[:-1]])  # first row of each tied score
+        self.people, self.codes = np.unique(rows["subject"].astype(str).to_numpy(), return_inverse=True)
+
+    def auc(self, weight: np.ndarray) -> float:
+        pos = np.add.reduceat(weight * self.pos, self.starts)
+        neg = np.add.reduceat(weight * ~self.pos, self.starts)
+        below = np.cumsum(neg) - neg
+        total = pos.sum() * neg.sum()
+        return float((pos * (below + neg / 2)).sum() / total) if total > 0 else float("nan")
+
+    def weights(self, counts: np.ndarray) -> np.ndarray:
+        """Row weights when person i is drawn ``counts[i]`` times."""
+        return counts[self.codes].astype(float)
+
+
 def scenario_gaps(
     predictions: pd.DataFrame,
     order=("image_wise", "subject_wise", "cross_dataset"),
     n_boot: int = 2000,
     seed: int = 0,
+    level: float = 0.95,
 ) -> pd.DataFrame:
-    """For one network, the fall in pooled AUC from each scenario of ``order`` to the next, with a 95 % bootstrap
-    interval: paired by image where both scenarios tested the same images (the image-wise and subject-wise folds
-    of one set), unpaired otherwise. Repeated tests of an image are averaged first. ``predictions`` has the
-    columns scenario, path, label, prob_pain (chapter 00's probe). One row per neighbouring pair: the two AUCs,
-    ``difference`` (first minus second), ``low``, ``high`` and ``resolved``."""
-    require_columns(predictions, ["scenario", "path", "label", "prob_pain"], "predictions")
-    images = predictions.groupby(["scenario", "path"]).agg(label=("label", "first"), score=("prob_pain", "mean"))
+    """For one network, the fall in pooled AUC from each scenario of ``order`` to the next, with a bootstrap
+    interval that resamples *people*, not images: a person's frames are near-duplicates, so images are not
+    independent. Where both scenarios tested the same people (the image-wise and subject-wise folds of one set)
+    the same draw of people serves both (paired); otherwise each set's people are drawn on their own.
+    ``predictions`` has the columns scenario, subject, label, prob_pain; repeated tests of an image are pooled as
+    the AUC pools them. One row per neighbouring pair: the two pooled AUCs, ``difference`` (first minus second),
+    ``low``, ``high`` (the central ``level`` of the bootstrap differences), ``paired`` and ``resolved`` (the
+    interval excludes 0). Chapter 00's probe."""
+    require_columns(predictions, ["scenario", "subject", "label", "prob_pain"], "predictions")
+    rng = np.random.default_rng(seed)
+    sets = {name: _SortedScores(rows) for name, rows in predictions.groupby("scenario")}
+    missing = [name for name in order if name not in sets]
+    if missing:
+        raise ValueError(f"no predictions of {missing}")
     rows = []
     for first, second in zip(order[:-1], order[1:]):
-        a, b = images.loc[first], images.loc[second]
-        if set(a.index) == set(b.index):
-            b = b.loc[a.index]
-            gap = paired_auc_difference(a["label"], a["score"], b["score"], n_boot, seed)
-        else:
-            gap = independent_auc_difference(a["label"], a["score"], b["label"], b["score"], n_boot, seed)
+        a, b = sets[first], sets[second]
+        paired = np.array_equal(a.people, b.people)
+        diffs = np.empty(n_boot)
+        for i in range(n_boot):
+            counts_a = np.bincount(rng.integers(0, len(a.people), len(a.people)), minlength=len(a.people))
+            counts_b = (
+                counts_a
+                if paired
+                else np.bincount(rng.integers(0, len(b.people), len(b.people)), minlength=len(b.people))
+            )
+            diffs[i] = a.auc(a.weights(counts_a)) - b.auc(b.weights(counts_b))
+        low, high = np.nanquantile(diffs, [(1 - level) / 2, (1 + level) / 2])
+        auc_a, auc_b = a.auc(np.ones(len(a.codes))), b.auc(np.ones(len(b.codes)))
         rows.append(
             {
                 "from": first,
                 "to": second,
-                "auc_from": _auc(a["label"].to_numpy(int), a["score"].to_numpy()),
-                "auc_to": _auc(b["label"].to_numpy(int), b["score"].to_numpy()),
-                **gap,
+                "auc_from": auc_a,
+                "auc_to": auc_b,
+                "difference": auc_a - auc_b,
+                "low": float(low),
+                "high": float(high),
+                "paired": paired,
+                "resolved": bool(low > 0 or high < 0),
             }
         )
     return pd.DataFrame(rows)
+
+
+def paper_ordering(above_chance: pd.DataFrame, gaps: pd.DataFrame) -> dict[str, bool]:
+    """The CP paper's effects for one network, each decided by its test: above chance image-wise and on CP
+    (:func:`learning_table` by scenario), and a resolved fall of AUC image-wise → subject-wise → PAIN-DB → CP
+    (:func:`scenario_gaps`, in that order). Chapter 00's checks."""
+    falls = {(row["from"], row["to"]): bool(row["resolved"] and row["difference"] > 0) for _, row in gaps.iterrows()}
+    return {
+        "image-wise above chance (permutation test)": bool(above_chance.loc["image_wise", "learned"]),
+        "subject-wise below image-wise (95 % interval of the AUC difference)": falls[("image_wise", "subject_wise")],
+        "PAIN-DB → CP below subject-wise (95 % interval of the AUC difference)": falls[
+            ("subject_wise", "cross_dataset")
+        ],
+        "PAIN-DB → CP above chance (permutation test)": bool(above_chance.loc["cross_dataset", "learned"]),
+    }
 
 
 def learning_by_run(runs: dict[str, pd.DataFrame], **kwargs) -> pd.DataFrame:

@@ -27,6 +27,21 @@ class Finding:
     values: dict[str, float] = field(default_factory=dict)
 
 
+#: What a solution says when the page already runs with the exercise's change (nothing to compare it with).
+ALREADY = (
+    "This page already runs with the exercise's change, so it has nothing to compare the change with; the page "
+    "made with the profile's own value shows this solution."
+)
+
+
+def already_changed(parameters: dict, change: dict) -> Finding | None:
+    """A :class:`Finding` saying :data:`ALREADY` when every parameter of ``change`` already has its value in
+    ``parameters`` (the page's), else ``None``: the solution then computes."""
+    if all(parameters.get(key) == value for key, value in change.items()):
+        return Finding(ALREADY, pd.DataFrame())
+    return None
+
+
 def _names(items) -> str:
     return ", ".join(f"`{m}`" for m in items)
 
@@ -38,38 +53,56 @@ def _resolved(p: float, alpha: float) -> str:
 # --- Chapter 00 ------------------------------------------------------------------------------------------------
 
 
+def _welch_p(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p of Welch's t-test of two means (written out: scipy warns when one group has no spread, which a
+    fold's exactly repeated change can have); NaN with fewer than two values a side or no spread at all."""
+    if len(a) < 2 or len(b) < 2:
+        return math.nan
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    if va + vb <= 0:
+        return math.nan
+    df = (va + vb) ** 2 / ((va**2 / (len(a) - 1) if va else 0.0) + (vb**2 / (len(b) - 1) if vb else 0.0))
+    return float(2 * stats.t.sf(abs(a.mean() - b.mean()) / math.sqrt(va + vb), df))
+
+
 def augmentation_gap(without: pd.DataFrame, augmented: pd.DataFrame, alpha: float = 0.05) -> Finding:
     """Exercise 0.1: the image-wise minus subject-wise accuracy gap without and with augmentation.
 
-    ``without`` and ``augmented`` are :func:`painlib.training.run_scenario` rows (columns scenario, accuracy; one
-    row per fold) of the ``image_wise`` and ``subject_wise`` scenarios. The change of the gap is tested with a
-    normal approximation over the folds (its standard error from the four groups of folds)."""
-    parts, errors = {}, {}
-    for name, rows in {"without augmentation": without, "with augmentation": augmented}.items():
-        acc = rows.groupby("scenario")["accuracy"]
-        mean, var, n = acc.mean(), acc.var(ddof=1).fillna(0.0), acc.size()
-        missing = {"image_wise", "subject_wise"} - set(mean.index)
-        if missing:
-            raise ValueError(f"{name}: no runs of {sorted(missing)}")
-        parts[name] = mean[["image_wise", "subject_wise"]]
-        errors[name] = math.sqrt(sum(var[s] / n[s] for s in ("image_wise", "subject_wise")))
-    table = pd.DataFrame(parts)
+    ``without`` and ``augmented`` are :func:`painlib.training.run_scenario` rows (columns scenario, run,
+    accuracy; one row per fold) of the ``image_wise`` and ``subject_wise`` scenarios, on the same folds. Each
+    fold's accuracy change is paired with the same fold without augmentation; the change of the gap, the mean
+    change image-wise minus the mean change subject-wise, is tested with Welch's t over the two sets of folds."""
+    keys = ["scenario", "run"]
+    paired = without.set_index(keys)["accuracy"].to_frame("without augmentation")
+    paired = paired.join(augmented.set_index(keys)["accuracy"].rename("with augmentation"), how="inner")
+    missing = {"image_wise", "subject_wise"} - set(paired.index.get_level_values("scenario"))
+    if missing:
+        raise ValueError(f"no paired runs of {sorted(missing)}")
+    table = paired.groupby("scenario").mean().loc[["image_wise", "subject_wise"]]
     table.loc["image-wise − subject-wise"] = table.loc["image_wise"] - table.loc["subject_wise"]
     off, on = table.loc["image-wise − subject-wise"]
-    se = math.hypot(*errors.values())
-    p = float(2 * stats.norm.sf(abs(on - off) / se)) if se > 0 else (0.0 if on != off else 1.0)
-    moved = (
-        table.loc[["image_wise", "subject_wise"], "with augmentation"]
-        - table.loc[["image_wise", "subject_wise"], "without augmentation"]
-    )
-    way = "narrows" if abs(on) < abs(off) else "widens"
-    verdict = (
-        "a change this run resolves" if p < alpha else "a change within the folds' noise: this run does not resolve it"
+    moved = (paired["with augmentation"] - paired["without augmentation"]).round(12).groupby("scenario")
+    image_wise, subject_wise = moved.get_group("image_wise"), moved.get_group("subject_wise")
+    p = _welch_p(image_wise.to_numpy(), subject_wise.to_numpy())
+    if not math.isnan(p):
+        verdict = f"{_resolved(p, alpha)}; " + (
+            "a change this run resolves" if p < alpha else "a change within the folds' noise: not resolved here"
+        )
+    else:
+        p, verdict = math.nan, "too few folds, or no spread between them, to test the change"
+    way = (
+        "stays as it was"
+        if round(abs(on) - abs(off), 3) == 0
+        else "reverses"
+        if off * on < 0
+        else "narrows"
+        if abs(on) < abs(off)
+        else "widens"
     )
     sentence = (
         f"With augmentation, image-wise minus subject-wise accuracy is {on:+.3f}, against {off:+.3f} without: "
-        f"the gap {way} ({_resolved(p, alpha)}; {verdict}). Image-wise accuracy moved by "
-        f"{moved['image_wise']:+.3f}, subject-wise by {moved['subject_wise']:+.3f}."
+        f"the gap {way} ({verdict}). Image-wise accuracy moved by {image_wise.mean():+.3f}, subject-wise by "
+        f"{subject_wise.mean():+.3f}."
     )
     return Finding(sentence, table, {"gap_without": off, "gap_with": on, "p": p})
 
@@ -159,24 +192,31 @@ def threshold_losses(kept_before: pd.Series, kept_after: pd.Series, raised: floa
     return Finding(sentence, table, {"lost": lost})
 
 
+def _fold_test(a: pd.Series, b: pd.Series, n_train, n_test) -> float:
+    """p of the corrected resampled t-test of two settings on the same cross-validation folds (their training
+    sets overlap, which a plain paired t-test ignores); 1.0 with fewer than two folds."""
+    from .compare import corrected_resampled_ttest
+
+    if len(a) < 2:
+        return 1.0
+    return corrected_resampled_ttest(a.to_numpy(), b.to_numpy(), n_train, n_test)["p_value"]
+
+
 def background_learning(runs: dict[str, pd.DataFrame], alpha: float = 0.05) -> Finding:
     """Exercise 1.3: the same small network trained on the same folds of faces with two backgrounds. ``runs``
-    maps a background's name to :func:`painlib.training.run_scenario` rows (columns run, auc, accuracy); the two
-    are compared fold by fold with a paired t-test of the AUC."""
+    maps a background's name to :func:`painlib.training.run_scenario` rows (columns run, auc, n_train, n_test);
+    the two are compared fold by fold with the corrected resampled t-test of the AUC."""
     (first, a), (second, b) = runs.items()
     paired = a.set_index("run")["auc"].to_frame(first).join(b.set_index("run")["auc"].rename(second), how="inner")
     table = paired.copy()
     table.loc["mean"] = paired.mean()
     difference = paired[second] - paired[first]
-    if len(paired) >= 2 and difference.std(ddof=1) > 0:
-        p = float(stats.ttest_rel(paired[second], paired[first]).pvalue)
-    else:
-        p = 1.0
+    p = _fold_test(paired[second], paired[first], a["n_train"].mean(), a["n_test"].mean())
     better = second if difference.mean() > 0 else first
     sentence = (
         f"Mean AUC over {len(paired)} folds: {paired[first].mean():.3f} with the `{first}` background, "
         f"{paired[second].mean():.3f} with `{second}`; `{better}` is ahead by {abs(difference.mean()):.3f} "
-        f"(paired t-test over the folds, {_resolved(p, alpha)}"
+        f"(corrected resampled t-test over the folds, {_resolved(p, alpha)}"
         + ("): a difference this run resolves." if p < alpha else "): not resolved at this scale.")
     )
     return Finding(sentence, table, {"difference": float(difference.mean()), "p": p})
@@ -212,7 +252,9 @@ def familiarity_effect(before: pd.DataFrame, after: pd.DataFrame, scale: str = "
         f"{gap_after:+.3f}. The stimulus rated least consistently is `{lowest_before}` before and `{lowest_after}` "
         "after."
     )
-    if abs(gap_after) < abs(gap_before):
+    if gap_before * gap_after < 0:
+        sentence += " The gap reversed: with equal familiarity, other differences between the videos set the order."
+    elif abs(gap_after) < abs(gap_before):
         sentence += " The familiarity multiplier made part of the gap; what remains comes from the videos themselves."
     else:
         sentence += " The gap did not shrink: on this panel familiarity was not what set injections apart."
@@ -221,13 +263,15 @@ def familiarity_effect(before: pd.DataFrame, after: pd.DataFrame, scale: str = "
 
 def panel_forms(forms: dict[int, pd.Series]) -> Finding:
     """Exercise 2.2: ICC2 and ICC2k (pingouin's ``Type`` → ``ICC``) of two panels of different sizes (keys)."""
+    if len(forms) < 2:
+        return Finding(ALREADY, pd.DataFrame())
     table = pd.DataFrame({f"{k} raters": f[["ICC2", "ICC2k"]] for k, f in forms.items()}).T
     (small, a), (large, b) = sorted(forms.items())
-    predicted = large * b["ICC2"] / (1 + (large - 1) * b["ICC2"])  # Spearman–Brown from one rater to the panel
+    predicted = large * a["ICC2"] / (1 + (large - 1) * a["ICC2"])  # Spearman–Brown: the smaller panel's one rater
     sentence = (
         f"With {large} raters instead of {small}, ICC2 moves from {a['ICC2']:.3f} to {b['ICC2']:.3f} and ICC2k "
-        f"from {a['ICC2k']:.3f} to {b['ICC2k']:.3f}; Spearman–Brown, from the larger panel's ICC2, predicts "
-        f"ICC2k = {predicted:.3f}."
+        f"from {a['ICC2k']:.3f} to {b['ICC2k']:.3f}; Spearman–Brown, stepping the {small}-rater panel's ICC2 up "
+        f"to {large} raters, predicts ICC2k = {predicted:.3f}."
     )
     if b["ICC2k"] > a["ICC2k"]:
         sentence += " The panel's mean became more reliable; ICC2 moved only because other raters were drawn."
@@ -239,6 +283,8 @@ def panel_forms(forms: dict[int, pd.Series]) -> Finding:
 def no_pain_counts(counts: dict[int, pd.Series]) -> Finding:
     """Exercise 2.3: "no pain" videos per scale (index) under the unanimous-zero rule for panels of different
     sizes (keys), the larger containing the smaller."""
+    if len(counts) < 2:
+        return Finding(ALREADY, pd.DataFrame())
     table = pd.DataFrame({f"{k} raters": c for k, c in sorted(counts.items())})
     first, last = table.columns[0], table.columns[-1]
     fell = table.index[table[last] < table[first]].tolist()
@@ -311,8 +357,9 @@ def runs_to_resolve(results: pd.DataFrame, networks: list[str], metric: str = "a
         table = pd.DataFrame(
             {"runs": sizes, "critical difference (ranks)": [critical_difference(max(k, 2), N, alpha) for N in sizes]}
         ).set_index("runs")
+        why = "no two networks both learned and ran every run here" if n >= 2 else "the page made fewer than two runs"
         sentence = (
-            f"No two networks both learned and ran every run here, so the page ranks none. For its {k} networks the "
+            f"The page ranks no networks: {why}. For its {k} networks the "
             f"critical difference is {critical_difference(max(k, 2), max(n, 2), alpha):.2f} ranks at {max(n, 2)} "
             f"runs, and two networks one rank apart would need {one_rank} runs (table)."
         )
@@ -333,9 +380,9 @@ def runs_to_resolve(results: pd.DataFrame, networks: list[str], metric: str = "a
         f"With {k} networks and {n} runs two networks need {cd:.2f} ranks between them; the neighbours here "
         f"are {gaps.min():.2f} to {gaps.max():.2f} ranks apart, so "
         + (
-            f"{sum(x <= n for x in needed)} of {len(needed)} neighbouring pairs are resolved now, and resolving "
-            f"the closest would take {min(finite) if finite else '∞'} to {max(finite) if finite else '∞'} runs "
-            "if their average ranks held"
+            f"{sum(x <= n for x in needed)} of {len(needed)} neighbouring pairs are resolved now; if their "
+            f"average ranks held, the farthest apart would need {min(finite) if finite else '∞'} runs and the "
+            f"closest {max(finite) if finite else '∞'}"
         )
         + (" (a tie never resolves)." if len(finite) < len(needed) else ".")
     )
@@ -347,23 +394,25 @@ def runs_to_resolve(results: pd.DataFrame, networks: list[str], metric: str = "a
 
 def copies_dependence(with_copies: pd.DataFrame, without: pd.DataFrame, alpha: float = 0.05) -> Finding:
     """Exercise 5.1: each model's per-fold accuracy with and without augmented copies, on the same folds
-    (columns model, run, accuracy), compared fold by fold with a paired t-test."""
+    (columns model, run, accuracy, n_train, n_test), compared fold by fold with the corrected resampled t-test
+    (the folds' training sets overlap), its training size that of the run without copies (the originals)."""
     rows, said = {}, []
     for model in sorted(set(with_copies["model"]) & set(without["model"])):
         a = with_copies[with_copies["model"] == model].set_index("run")["accuracy"]
-        b = without[without["model"] == model].set_index("run")["accuracy"].reindex(a.index)
+        plain = without[without["model"] == model].set_index("run").reindex(a.index)
+        b = plain["accuracy"]
         loss = a - b
-        p = float(stats.ttest_rel(a, b).pvalue) if len(a) >= 2 and loss.std(ddof=1) > 0 else 1.0
+        p = _fold_test(a, b, plain["n_train"].mean(), plain["n_test"].mean())
         rows[model] = {
             "with copies": a.mean(),
             "without": b.mean(),
             "lost without copies": loss.mean(),
             "std of the loss over folds": loss.std(ddof=0),
-            "p (paired t-test)": p,
+            "p (corrected t-test)": p,
         }
         said.append(f"`{model}` goes from {a.mean():.3f} to {b.mean():.3f} without copies ({_resolved(p, alpha)}).")
     table = pd.DataFrame.from_dict(rows, orient="index")
-    resolved = table[(table["p (paired t-test)"] < alpha) & (table["lost without copies"] > 0)]
+    resolved = table[(table["p (corrected t-test)"] < alpha) & (table["lost without copies"] > 0)]
     if len(resolved):
         worst = resolved["lost without copies"].idxmax()
         said.append(

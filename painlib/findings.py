@@ -21,16 +21,17 @@ FOLDER = Path("results") / "findings"
 
 
 def record(data_dir: str | os.PathLike, page: str, **values: float) -> Path:
-    """Merge ``values`` (finite numbers) into ``data_dir/results/findings/<page>.json``, written atomically.
+    """Write ``values`` (finite numbers) as everything ``page`` found, to ``data_dir/results/findings/<page>.json``,
+    atomically; what an earlier execution of the page recorded is replaced, so no value outlives the run that
+    made it. A page records once, with all its values.
 
-    A value that is not a finite number is an error: a finding of ``nan`` is no finding."""
+    A value that is not a finite number is an error: a finding of ``nan`` is no finding (leave it out)."""
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(float(value)):
             raise ValueError(f"finding {name!r} of {page} is {value!r}; a finite number is needed")
     path = Path(data_dir) / FOLDER / f"{page}.json"
-    known = json.loads(path.read_text()) if path.is_file() else {}
-    known.update({name: float(value) for name, value in values.items()})
-    return atomic_write_bytes(path, json.dumps(known, indent=1, sort_keys=True).encode())
+    found = {name: float(value) for name, value in values.items()}
+    return atomic_write_bytes(path, json.dumps(found, indent=1, sort_keys=True).encode())
 
 
 def read(data_dir: str | os.PathLike) -> dict[str, dict[str, float]]:

@@ -219,7 +219,9 @@ def verdict(value: Value, ours: dict[str, float]) -> tuple[str, str]:
         inside = low <= value.paper <= high
         where = "inside" if inside else "outside"
         why = f"the paper's value lies {where} this build's 95 % interval [{low:.3f}, {high:.3f}]"
-        return ("reproduced" if inside else "not reproduced"), why + (" (simulated raters)" if synthetic else "")
+        if synthetic:  # simulated raters: a check of the simulation's calibration, and a wide interval would pass
+            return "not comparable", why + ", but the raters are simulated"
+        return ("reproduced" if inside else "not reproduced"), why
     if synthetic:
         reason = (
             "the synthetic set's size follows from the profile's number of people"
@@ -237,15 +239,17 @@ def verdict(value: Value, ours: dict[str, float]) -> tuple[str, str]:
     )
 
 
-def side_by_side(data_dir: str | os.PathLike = "data") -> pd.DataFrame:
+def side_by_side(data_dir: str | os.PathLike = "data", executed_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """Every value a paper states and a chapter computes: paper, item, quantity, the paper's value, this build's
     (NaN where its page recorded none), the :func:`verdict` and why, and the page. ``data_dir`` is where the
-    chapters recorded their findings (:func:`painlib.findings.read`)."""
+    chapters recorded their findings (:func:`painlib.findings.read`); with ``executed_dir``, a page without an
+    executed copy there counts as not executed in this build, whatever an older build recorded."""
     recorded = findings.read(data_dir)
     rows = []
     for item in ITEMS:
         for value in item.values:
-            ours = recorded.get(item.page, {})
+            executed = executed_dir is None or (Path(executed_dir) / f"{item.page}.ipynb").is_file()
+            ours = recorded.get(item.page, {}) if executed else {}
             said, why = verdict(value, ours)
             rows.append(
                 {

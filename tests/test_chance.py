@@ -249,8 +249,8 @@ def test_the_agreement_sentence_names_the_maps_that_moved():
     assert "could be compared" in report.agreement_sentence(pd.Series([np.nan], index=["a"]))
 
 
-def _scenario(name, paths, label, score):
-    return pd.DataFrame({"scenario": name, "path": paths, "label": label, "prob_pain": score})
+def _scenario(name, people, label, score):
+    return pd.DataFrame({"scenario": name, "subject": people, "label": label, "prob_pain": score})
 
 
 def test_scenario_gaps_resolve_a_fall_and_not_noise():
@@ -258,19 +258,47 @@ def test_scenario_gaps_resolve_a_fall_and_not_noise():
     label = np.tile([0, 1], 60)
     sharp = label * 0.6 + rng.random(120) * 0.5  # AUC near 0.97
     noise = rng.random(120)
-    paths = [f"p{i}" for i in range(120)]
+    people = np.repeat(np.arange(40), 3)  # three images per person
     cp = [f"cp{i}" for i in range(120)]
     falling = pd.concat(
-        [_scenario("image_wise", paths, label, sharp), _scenario("subject_wise", paths, label, sharp),
+        [_scenario("image_wise", people, label, sharp), _scenario("subject_wise", people, label, sharp),
          _scenario("cross_dataset", cp, label, noise)]
     )  # fmt: skip
     gaps = chance.scenario_gaps(falling).set_index("to")
-    assert not gaps.loc["subject_wise", "resolved"] and gaps.loc["subject_wise", "difference"] == 0  # paired, equal
+    assert gaps.loc["subject_wise", "paired"] and not gaps.loc["cross_dataset", "paired"]
+    assert not gaps.loc["subject_wise", "resolved"] and gaps.loc["subject_wise", "difference"] == 0  # the same
     assert gaps.loc["cross_dataset", "resolved"] and gaps.loc["cross_dataset", "low"] > 0.2
-    repeated = pd.concat([falling, falling[falling["scenario"] == "cross_dataset"].assign(prob_pain=noise[::-1])])
-    again = chance.scenario_gaps(repeated).set_index("to")  # two repeats of CP: averaged per image first
-    expected = chance._auc(label, (noise + noise[::-1]) / 2)
-    assert again.loc["cross_dataset", "auc_to"] == pytest.approx(expected)
+    with pytest.raises(ValueError, match="no predictions of"):
+        chance.scenario_gaps(falling[falling["scenario"] != "cross_dataset"])
+
+
+def test_scenario_gaps_resample_people_not_images():
+    """Twelve identical frames of each of 10 people carry the information of 10 images, not 120: the interval of
+    a fall must be wider than for 120 people with one image each, with the same pooled AUCs."""
+    rng = np.random.default_rng(0)
+    label, score = np.tile([0, 1], 5), rng.random(10) + np.tile([0, 0.4], 5)
+    flat = np.zeros(120)  # an AUC of 0.5 to fall to
+    wide = {}
+    for name, people in (("clustered", np.repeat(np.arange(10), 12)), ("independent", np.arange(120))):
+        rows = pd.concat(
+            [_scenario("a", people, np.repeat(label, 12), np.repeat(score, 12)),
+             _scenario("b", [f"b{i}" for i in range(120)], np.tile([0, 1], 60), flat)]
+        )  # fmt: skip
+        gap = chance.scenario_gaps(rows, order=("a", "b"), n_boot=1000).iloc[0]
+        wide[name] = gap["high"] - gap["low"]
+    assert wide["clustered"] > 2 * wide["independent"]
+
+
+def test_weighted_auc_matches_scikit_learns():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(1)
+    rows = _scenario("a", rng.integers(0, 8, 50), rng.integers(0, 2, 50), rng.integers(0, 5, 50) / 4)  # many ties
+    weight = rng.integers(0, 4, 50).astype(float)
+    ordered = chance._SortedScores(rows)
+    order = rows["prob_pain"].argsort(kind="mergesort").to_numpy()
+    expected = roc_auc_score(rows["label"], rows["prob_pain"], sample_weight=weight)
+    assert ordered.auc(weight[order]) == pytest.approx(expected)
 
 
 def test_independent_auc_difference_matches_the_aucs_and_covers_zero_for_one_distribution():
@@ -280,3 +308,17 @@ def test_independent_auc_difference_matches_the_aucs_and_covers_zero_for_one_dis
     found = chance.independent_auc_difference(la, a, lb, b, seed=1)
     assert found["difference"] == pytest.approx(chance._auc(la, a) - chance._auc(lb, b))
     assert found["low"] < 0 < found["high"] and not found["resolved"]
+
+
+def test_paper_ordering_needs_each_step_resolved_and_falling():
+    above = pd.DataFrame({"learned": [True, True, False]}, index=["image_wise", "subject_wise", "cross_dataset"])
+    gaps = pd.DataFrame(
+        {
+            "from": ["image_wise", "subject_wise"],
+            "to": ["subject_wise", "cross_dataset"],
+            "difference": [0.1, -0.05],
+            "resolved": [True, True],
+        }
+    )
+    held = chance.paper_ordering(above, gaps)
+    assert list(held.values()) == [True, True, False, False]  # CP rose (resolved, but the wrong way), at chance

@@ -53,14 +53,19 @@ def test_each_exercise_asks_for_the_change_its_solution_makes(notebook):
         settings = re.findall(r"-p\s+(\w+)=('[^']*'|[^\s`]+)", text)
         asked = run.parse_overrides([f"{key}={value.strip(chr(39))}" for key, value in settings])
         assert asked == (_change(code) or {}), f"{notebook.name} {label}: text {asked}, solution {_change(code)}"
+        if asked:  # the solution computes with its change, not with a value typed again
+            assert "\n".join(code).count("change") >= 2, f"{notebook.name} {label}: `change` is never used"
         for key, value in asked.items():
             assert key in declared and key not in fixed, f"{notebook.name} {label}: {key}"
             run._check_parameter(notebook.stem, key, value, ast.literal_eval(declared[key]["default"]))
 
 
-def test_every_training_chapter_has_exercises_with_levels():
-    """Each chapter's exercises give a difficulty level, and chapter 04's variant pages point to the exercises."""
-    for notebook in run.list_notebooks():
+def test_every_chapter_has_exercises_with_levels():
+    """Chapters 00–08 each end with exercises, each giving a difficulty level; chapter 04's variant pages point to
+    the image-wise page's exercises."""
+    chapters = [nb for nb in run.list_notebooks() if nb.stem[:2] <= "08"]
+    assert len(chapters) == 9 and all(_exercise_blocks(nb) for nb in chapters)
+    for notebook in chapters:
         for label, (text, _) in _exercise_blocks(notebook).items():
             assert re.search(r"\*Level: (introductory|intermediate|advanced)\.\*", text), f"{label}: no level"
     prose = "".join(c.source for c in nbformat.read(run.NOTEBOOKS / "04_training_scenario.ipynb", 4).cells)
@@ -83,21 +88,28 @@ def _scenario_rows(image_wise, subject_wise):
     return pd.DataFrame(
         {
             "scenario": ["image_wise"] * len(image_wise) + ["subject_wise"] * len(subject_wise),
+            "run": [*range(len(image_wise)), *range(len(subject_wise))],
             "accuracy": [*image_wise, *subject_wise],
         }
     )
 
 
-def test_augmentation_gap_resolves_a_narrowing_and_not_noise():
+def test_augmentation_gap_pairs_the_folds_and_resolves_a_narrowing_not_noise():
     without = _scenario_rows([0.90, 0.91, 0.89], [0.70, 0.71, 0.69])
-    narrowed = exercises.augmentation_gap(without, _scenario_rows([0.80, 0.81, 0.79], [0.70, 0.71, 0.69]))
-    assert narrowed.values["gap_without"] == pytest.approx(0.2) and narrowed.values["gap_with"] == pytest.approx(0.1)
+    narrowed = exercises.augmentation_gap(without, _scenario_rows([0.80, 0.815, 0.79], [0.70, 0.705, 0.69]))
+    assert narrowed.values["gap_without"] == pytest.approx(0.2) and narrowed.values["gap_with"] == pytest.approx(
+        0.1, abs=0.01
+    )
     assert narrowed.values["p"] < 0.05 and "narrows" in narrowed.sentence and "resolves" in narrowed.sentence
-    same = exercises.augmentation_gap(without, without)
-    assert same.values["p"] == pytest.approx(1.0) and "does not resolve" in same.sentence
+    noisy = exercises.augmentation_gap(without, _scenario_rows([0.85, 0.95, 0.80], [0.72, 0.66, 0.73]))
+    assert noisy.values["p"] > 0.05 and "not resolved here" in noisy.sentence
+    same = exercises.augmentation_gap(without, without)  # no change in any fold: nothing to test
+    assert math.isnan(same.values["p"]) and "no spread" in same.sentence and "stays as it was" in same.sentence
+    reversed_gap = exercises.augmentation_gap(without, _scenario_rows([0.60, 0.61, 0.59], [0.70, 0.72, 0.69]))
+    assert "the gap reverses" in reversed_gap.sentence
     widened = exercises.augmentation_gap(without, _scenario_rows([0.95, 0.96, 0.94], [0.60, 0.61, 0.59]))
     assert "widens" in widened.sentence
-    with pytest.raises(ValueError, match="no runs of"):
+    with pytest.raises(ValueError, match="no paired runs of"):
         exercises.augmentation_gap(without[without["scenario"] == "image_wise"], without)
 
 
@@ -135,7 +147,7 @@ def test_background_and_threshold_solutions():
 
 
 def test_background_learning_tests_fold_by_fold():
-    first = pd.DataFrame({"run": [0, 1, 2, 3], "auc": [0.60, 0.62, 0.58, 0.61]})
+    first = pd.DataFrame({"run": [0, 1, 2, 3], "auc": [0.60, 0.62, 0.58, 0.61], "n_train": 90, "n_test": 30})
     better = exercises.background_learning(
         {"grabcut": first, "none": first.assign(auc=first["auc"] + [0.1, 0.11, 0.09, 0.1])}
     )
@@ -157,6 +169,7 @@ def _icc(injection, stretching, other=0.8):
 
 
 def test_familiarity_effect_compares_the_gap_not_the_lowest_row():
+    assert "reversed" in exercises.familiarity_effect(_icc(0.6, 0.9), _icc(0.95, 0.9)).sentence
     closed = exercises.familiarity_effect(_icc(0.6, 0.9), _icc(0.85, 0.9))
     assert closed.values == pytest.approx({"gap_before": -0.3, "gap_after": -0.05})
     assert "made part of the gap" in closed.sentence
@@ -167,9 +180,10 @@ def test_familiarity_effect_compares_the_gap_not_the_lowest_row():
 
 
 def test_panel_forms_states_spearman_brown():
-    forms = {2: pd.Series({"ICC2": 0.5, "ICC2k": 2 / 3}), 4: pd.Series({"ICC2": 0.5, "ICC2k": 0.8})}
+    forms = {2: pd.Series({"ICC2": 0.5, "ICC2k": 2 / 3}), 4: pd.Series({"ICC2": 0.45, "ICC2k": 0.77})}
     found = exercises.panel_forms(forms)
-    assert found.values["predicted_icc2k"] == pytest.approx(0.8)  # 4 · 0.5 / (1 + 3 · 0.5)
+    assert found.values["predicted_icc2k"] == pytest.approx(0.8)  # the 2-rater panel's 0.5 stepped up: 4·0.5/(1+3·0.5)
+    assert exercises.panel_forms({4: forms[4]}).sentence == exercises.ALREADY  # the page already has 4 raters
     assert "more reliable" in found.sentence
     assert (
         "not more reliable" in exercises.panel_forms({2: forms[2], 4: pd.Series({"ICC2": 0.2, "ICC2k": 0.5})}).sentence
@@ -181,6 +195,12 @@ def test_no_pain_counts_fall_stay_or_rise():
     assert "fell on `FACS`" in exercises.no_pain_counts({2: two, 4: pd.Series({"FACS": 4, "NCAPC": 3})}).sentence
     assert "No scale's count changed" in exercises.no_pain_counts({2: two, 4: two}).sentence
     assert "**rose**" in exercises.no_pain_counts({2: two, 4: two + 1}).sentence
+    assert exercises.no_pain_counts({4: two}).sentence == exercises.ALREADY
+
+
+def test_already_changed_only_when_every_changed_parameter_has_its_value():
+    assert exercises.already_changed({"a": 1, "b": 2}, {"a": 1}).sentence == exercises.ALREADY
+    assert exercises.already_changed({"a": 1, "b": 2}, {"a": 1, "b": 3}) is None
 
 
 # --- chapters 03 and 04 -------------------------------------------------------------------------------------------
@@ -224,7 +244,7 @@ def test_runs_to_resolve_follows_the_critical_difference():
     tied = results.assign(auc=0.5)
     assert "a tie never resolves" in exercises.runs_to_resolve(tied, ["a", "b", "c"]).sentence
     design = exercises.runs_to_resolve(results, ["a"])  # one network learned: the design alone
-    assert "ranks none" in design.sentence and design.values["k"] == 3
+    assert "ranks no networks" in design.sentence and design.values["k"] == 3
     assert (
         critical_difference(3, design.values["one_rank"]) <= 1.0 < critical_difference(3, design.values["one_rank"] - 1)
     )
@@ -234,7 +254,8 @@ def test_runs_to_resolve_follows_the_critical_difference():
 
 
 def _folds(model, accuracies):
-    return pd.DataFrame({"model": model, "run": range(len(accuracies)), "accuracy": accuracies})
+    n = len(accuracies)
+    return pd.DataFrame({"model": model, "run": range(n), "accuracy": accuracies, "n_train": 80, "n_test": 20})
 
 
 def test_copies_dependence_tests_the_loss_fold_by_fold():
@@ -242,7 +263,7 @@ def test_copies_dependence_tests_the_loss_fold_by_fold():
     without = pd.concat([_folds("vggface", [0.8, 0.7, 0.9, 0.75]), _folds("ncnn", [0.6, 0.49, 0.71, 0.55])])
     found = exercises.copies_dependence(with_copies, without)
     assert found.values["resolved"] == 1 and "`ncnn` depends on the copies by this test" in found.sentence
-    assert found.table.loc["vggface", "p (paired t-test)"] == 1.0
+    assert found.table.loc["vggface", "p (corrected t-test)"] == 1.0
     none = exercises.copies_dependence(with_copies, with_copies)
     assert none.values["resolved"] == 0 and "Neither model lost accuracy" in none.sentence
     noisy = pd.concat([_folds("vggface", [0.8, 0.7, 0.9, 0.75]), _folds("ncnn", [0.65, 0.63, 0.72, 0.65])])
@@ -281,3 +302,11 @@ def test_baseline_and_gaze_threshold_sentences():
     found = exercises.gaze_threshold_effect(change, 0.4, 0.1)
     assert found.values == {"n_rose": 1, "n_pairs": 2} and "keep 40% of the image" in found.sentence
     assert math.isfinite(found.table["after"].sum())
+
+
+def test_welch_p_matches_scipy():
+    from scipy import stats
+
+    a, b = np.array([0.1, 0.25, 0.2, 0.3]), np.array([0.0, 0.05, -0.1])
+    assert exercises._welch_p(a, b) == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    assert math.isnan(exercises._welch_p(np.array([0.1, 0.1]), np.array([0.2, 0.2])))

@@ -88,6 +88,22 @@ def test_code_a_reader_reads_comes_in_short_cells():
     assert not {name: n for name, n in lengths.items() if n > 20}
 
 
+def test_no_cell_ends_by_printing_a_claims_boolean():
+    """``claim`` returns its check; a cell ending with it would print a bare True or False under the cell."""
+    import ast
+
+    printing = []
+    for path in run.list_notebooks():
+        for cell in nbformat.read(path, as_version=4).cells:
+            body = ast.parse(cell.source).body if cell.cell_type == "code" else []
+            last = body[-1] if body else None
+            call = last.value if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) else None
+            name = getattr(call.func, "id", getattr(call.func, "attr", None)) if call else None
+            if name == "claim" and not cell.source.rstrip().endswith(";"):
+                printing.append(f"{path.stem} {cell.get('id')}")
+    assert not printing, printing
+
+
 def test_a_parameter_papermill_cannot_parse_is_an_error(tmp_path):
     nb = _notebook(tmp_path / "08_params.ipynb", ['seed = 0\nroot = ""  # a folder, empty = none', "print(root)"])
     with pytest.raises(ValueError, match=r"cannot parse parameter\(s\) \['root'\]"):
