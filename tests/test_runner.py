@@ -331,3 +331,27 @@ def test_the_profiles_name_only_known_networks(profile):
             run._check_networks(notebook.stem, key, params[key])
         for name in params.get("model_settings", {}):
             run._check_networks(notebook.stem, "model_settings", [name])
+
+
+def test_every_glued_name_is_shown_by_its_page():
+    """A number or sentence a page glues appears in its prose: nothing is computed for a reader who never sees it
+    (and nothing is read back from glue by another page: `painlib.findings` carries that)."""
+    import ast
+    import re
+
+    unused = {}
+    for path in run.list_notebooks():
+        cells = nbformat.read(path, as_version=4).cells
+        prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+        shown = set(re.findall(r"\{glue(?::\w+)?\}`(\w+)", prose))
+        glued = set()
+        for node in (n for c in cells if c.cell_type == "code" for n in ast.walk(ast.parse(c.source))):
+            name = getattr(getattr(node, "func", None), "id", getattr(getattr(node, "func", None), "attr", None))
+            if name in ("claim", "say") and node.args and isinstance(node.args[0], ast.Constant):
+                glued.add(node.args[0].value)
+            elif name == "numbers":
+                prefix = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else ""
+                glued |= {prefix + kw.arg for kw in node.keywords if kw.arg}
+        if glued - shown:
+            unused[path.stem] = sorted(glued - shown)
+    assert not unused, unused
