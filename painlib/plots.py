@@ -170,11 +170,12 @@ def learning_curves(
     title: str | None = None,
     style: str | None = None,
     log: bool = False,
+    ymax: float | None = None,
 ):
     """Training ``metric`` per epoch for each model (mean over runs, band: min–max), one line style per value of
-    ``style`` if given (e.g. the learning rate); ``log`` draws the y axis on a log scale, so that one diverging run
-    does not flatten the others. ``histories`` has columns model, epoch and the metric (from
-    :func:`painlib.training.run_details`)."""
+    ``style`` if given (e.g. the learning rate); ``log`` draws the y axis on a log scale and ``ymax`` stops it at
+    that value (a diverging run then leaves the top instead of flattening the others: say so in the caption).
+    ``histories`` has columns model, epoch and the metric (from :func:`painlib.training.run_details`)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     sns.lineplot(
         histories, x="epoch", y=metric, hue="model", style=style, errorbar=("pi", 100), ax=ax, marker="o", markersize=3
@@ -185,6 +186,8 @@ def learning_curves(
     ax.set_ylabel(label)
     if log:
         ax.set_yscale("log")
+    if ymax is not None:
+        ax.set_ylim(0, ymax)
     ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     ax.set_title(title or label)
     fig.tight_layout()
@@ -193,7 +196,8 @@ def learning_curves(
 
 def confusion_grid(predictions: pd.DataFrame, ncols: int = 5, title: str | None = None):
     """One confusion matrix per model, summed over runs: rows the true class, columns the predicted one.
-    ``predictions`` has columns model, label (0/1) and prob_pain (threshold 0.5)."""
+    ``predictions`` has columns model, label (0/1) and pred, the class each run called (at its own threshold,
+    as the page's metrics are computed)."""
     from sklearn.metrics import confusion_matrix
 
     models = list(dict.fromkeys(predictions["model"]))
@@ -204,7 +208,7 @@ def confusion_grid(predictions: pd.DataFrame, ncols: int = 5, title: str | None 
     names = ["no pain", "pain"]
     for ax, model in zip(axes.flat, models):
         rows = predictions[predictions["model"] == model]
-        cm = confusion_matrix(rows["label"], (rows["prob_pain"] >= 0.5).astype(int), labels=[0, 1])
+        cm = confusion_matrix(rows["label"], rows["pred"], labels=[0, 1])
         ax.axis("on")
         sns.heatmap(cm, annot=True, fmt="d", cbar=False, cmap="Blues", ax=ax, xticklabels=names, yticklabels=names)
         ax.set_title(model, fontsize=9)
@@ -215,6 +219,9 @@ def confusion_grid(predictions: pd.DataFrame, ncols: int = 5, title: str | None 
     fig.tight_layout()
     return fig
 
+
+#: Network names as printed in figures (the rest keep their code names, which are also their usual ones).
+NETWORK_NAMES = {"vggface": "VGG-Face", "ncnn": "N-CNN", "small_cnn": "small CNN (control)"}
 
 #: Scale names as printed in figures and tables.
 SCALE_NAMES = {"facs": "FACS", "ncapc": "NCAPC", "wong_baker": "Wong-Baker"}
@@ -403,7 +410,7 @@ def roc_curves(predictions: pd.DataFrame, title: str | None = None):
     from sklearn.metrics import roc_auc_score, roc_curve
 
     models = list(dict.fromkeys(predictions["model"]))
-    fig, axes = plt.subplots(1, len(models), figsize=(3.4 * len(models), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(models), figsize=(4.2 * len(models), 4.0), squeeze=False)
     grid = np.linspace(0, 1, 101)
     for ax, model in zip(axes.flat, models):
         curves, aucs = [], []
@@ -417,8 +424,9 @@ def roc_curves(predictions: pd.DataFrame, title: str | None = None):
         if curves:
             ax.plot(grid, np.mean(curves, axis=0), color="C0", lw=2.2, label=f"mean of {len(curves)} folds")
         ax.plot([0, 1], [0, 1], ls="--", color="0.3", lw=0.8, label="chance")
-        ax.set_title(f"{model}: AUC {np.mean(aucs):.2f} ± {np.std(aucs):.2f}" if aucs else model, fontsize=9)
-        ax.set_xlabel("false-positive rate (no pain called pain)")
+        name = NETWORK_NAMES.get(model, model)
+        ax.set_title(f"{name}: AUC {np.mean(aucs):.2f} ± {np.std(aucs):.2f}" if aucs else name, fontsize=9)
+        ax.set_xlabel("false-positive rate\n(no pain called pain)")
         ax.set_ylabel("true-positive rate (pain found)")
         ax.set_aspect("equal")
         ax.legend(fontsize=7, loc="lower right")

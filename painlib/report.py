@@ -164,22 +164,6 @@ def ranking_sentence(stats: dict | None, n_ranked: int, n_runs: int, alpha: floa
     )
 
 
-def agreement_sentence(pearson: pd.Series) -> str:
-    """What chapter 06's exercise on a second LIME run finds: ``pearson`` is, per network (index), the correlation
-    of the segment weights of two explanations of one image with other perturbations."""
-    pearson = pearson.dropna()
-    if pearson.empty:
-        return "No network gave two maps that could be compared (a map with every weight equal has no correlation)."
-    low = pearson.idxmin()
-    if pearson.min() >= 0.9:
-        return (
-            f"Every network's map came back almost unchanged (lowest: `{low}`, r = {pearson.min():.2f}): at this "
-            "number of perturbations the sampling moves a map little next to the map itself."
-        )
-    moved = ", ".join(f"`{m}` (r = {r:.2f})" for m, r in pearson[pearson < 0.9].sort_values().items())
-    return f"The map moved visibly (r below 0.9) for {moved}: for them one run's map is partly the sampling's noise."
-
-
 def p_values(table: pd.DataFrame) -> pd.DataFrame:
     """``table`` with its p-value columns (named ``p`` or starting ``p_``) as text: three decimals, and
     "< 0.001" below that, so a p-value never reads as exactly 0."""

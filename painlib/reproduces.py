@@ -69,7 +69,12 @@ def _neonatal_values(model: str) -> tuple[Value, ...]:
 #: Every table and figure of the two studies' methods and results, in the papers' order.
 ITEMS: tuple[Item, ...] = (
     Item(
-        CP, "Table 1", "clinical characteristics of the 53 participants with CP", None, "clinical records, not images"
+        CP,
+        "Table 1",
+        "clinical characteristics of the 53 participants with CP",
+        None,
+        "clinical records, not images",
+        never=True,
     ),
     Item(
         CP,

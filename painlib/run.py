@@ -549,8 +549,9 @@ def run(
         planned = [item for item in planned if item[0] in wanted]
     outputs = []
     for i, (page, nb, params) in enumerate(planned, 1):
-        if "executed_dir" in declared_parameters(nb):
-            params = {**params, "executed_dir": str(out_dir)}
+        if "executed_dir" in declared_parameters(nb):  # relative to the repository when inside it, as pages print it
+            where = Path(out_dir).resolve()
+            params = {**params, "executed_dir": str(where.relative_to(ROOT) if where.is_relative_to(ROOT) else where)}
         print(f"[{i}/{len(planned)}] {page} — profile {prof['name']}", flush=True)
         t0 = time.perf_counter()
         outputs.append(execute_notebook(nb, Path(out_dir), params, progress=progress, page=page))

@@ -239,16 +239,6 @@ def test_row_aucs_match_sklearn():
     assert np.allclose(ours, [roc_auc_score(labels, row) for row in scores])
 
 
-def test_the_agreement_sentence_names_the_maps_that_moved():
-    from painlib import report
-
-    steady = report.agreement_sentence(pd.Series({"a": 0.99, "b": 0.95}))
-    assert "almost unchanged" in steady and "`b`" in steady
-    moved = report.agreement_sentence(pd.Series({"a": 0.99, "b": 0.4, "c": 0.7}))
-    assert moved.index("`b`") < moved.index("`c`") and "`a`" not in moved
-    assert "could be compared" in report.agreement_sentence(pd.Series([np.nan], index=["a"]))
-
-
 def _scenario(name, people, label, score):
     return pd.DataFrame({"scenario": name, "subject": people, "label": label, "prob_pain": score})
 

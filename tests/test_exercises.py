@@ -211,7 +211,7 @@ def test_lowest_rate_moves():
         {"model": ["a", "a", "b", "b"], "learning_rate": [1e-5, 1e-3] * 2, "loss_drop": [0.2, 0.5, 0.01, 0.4]}
     )
     found = exercises.lowest_rate_moves(drops, epochs=6)
-    assert found.values["n_moved"] == 1 and "`a` still fell" in found.sentence and "2 of 2" in found.sentence
+    assert found.values["n_moved"] == 1 and "`a` still fell" in found.sentence and "`b`" not in found.sentence
     assert list(found.table.columns) == ["0.00001", "0.001"]
     assert "no second loss" in exercises.lowest_rate_moves(drops, epochs=1).sentence
 
@@ -310,3 +310,14 @@ def test_welch_p_matches_scipy():
     a, b = np.array([0.1, 0.25, 0.2, 0.3]), np.array([0.0, 0.05, -0.1])
     assert exercises._welch_p(a, b) == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
     assert math.isnan(exercises._welch_p(np.array([0.1, 0.1]), np.array([0.2, 0.2])))
+
+
+def test_map_stability_compares_learned_and_not_only_when_both_exist():
+    agreement = pd.DataFrame(
+        {"pearson": [0.99, 0.95, 0.9], "top_5_jaccard": [0.8, 0.4, 0.2], "learned": [True, False, False]},
+        index=["a", "b", "c"],
+    )
+    both = exercises.map_stability(agreement)
+    assert both.values == {"learned": 0.8, "not_learned": pytest.approx(0.3)} and "median r = 0.95" in both.sentence
+    none = exercises.map_stability(agreement.assign(learned=False))
+    assert none.values == {} and "no network learned" in none.sentence and "stays open" in none.sentence

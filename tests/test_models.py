@@ -254,7 +254,9 @@ def test_flops_per_image_by_hand():
 def test_small_cnn_unchanged():
     model = models.build("small_cnn")
     assert model.name == "small_cnn" and model.input_shape == (None, 64, 64, 3)
-    assert model.count_params() == 154_754
+    convolutions = (3 * 3 * 3 * 16 + 16) + (3 * 3 * 16 * 32 + 32) + (3 * 3 * 32 * 64 + 64)  # kernels and biases
+    dense = (8 * 8 * 64) * 32 + 32 + 32 * 2 + 2  # three 2×2 poolings take 64 px to 8; then 32 units and the head
+    assert model.count_params() == convolutions + dense == 154_754
     assert [layer.name for layer in model.layers if layer.name.startswith("conv")] == ["conv1", "conv2", "conv3"]
     assert models.MODELS["small_cnn"][1] == 64
     assert isinstance(models.small_cnn(n_classes=2, input_size_px=32), keras.Model)
