@@ -51,7 +51,7 @@ class SmokeBook:
             try:
                 declared = run.declared_parameters(notebook)
                 shared = {"data_dir": self.data_dir} if "data_dir" in declared else {}
-                shared |= {"executed_dir": str(self.executed)} if "executed_dir" in declared else {}
+                shared |= {"executed_dir": self._executed_link()} if "executed_dir" in declared else {}
                 params = run.notebook_parameters(run.load_profile("smoke"), notebook, {**variant, **shared})
                 self._done[page] = run.execute_notebook(notebook, self.executed, params, page=page, progress=False)
             except Exception as err:
@@ -60,6 +60,15 @@ class SmokeBook:
         if isinstance(done, BaseException):
             raise done
         return done
+
+    def _executed_link(self) -> str:
+        """The executed pages' folder as the page that reads them is told it: through a link under the data
+        folder, relative to the repository as a reader's build gives it (a page prints its parameters)."""
+        link = run.ROOT / self.data_dir / "executed"
+        if not link.is_symlink():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(self.executed, target_is_directory=True)
+        return f"{self.data_dir}/executed"
 
     def execute_all(self) -> list[Path]:
         return [self.execute(page) for page, _, _ in run.list_pages()]
