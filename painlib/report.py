@@ -88,6 +88,10 @@ def learning_change(table: pd.DataFrame, first: str, second: str) -> str:
     return " ".join(said) if said else "The two runs share no network."
 
 
+#: The training scenarios as the prose names them.
+SCENARIO_NAMES = {"image_wise": "image-wise", "subject_wise": "subject-wise", "cross_dataset": "PAIN-DB → CP-PAIN"}
+
+
 def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
     """What :func:`painlib.chance.scenario_order`'s table says of the paper's ordering, in a sentence or two;
     ``runs_found`` counts the stored runs per scenario (a scenario without runs is named, with what to do)."""
@@ -95,12 +99,12 @@ def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
     if missing:
         return (
             "The result store holds no runs of "
-            + ", ".join(f"`{s}`" for s in missing)
+            + ", ".join(SCENARIO_NAMES.get(s, s) for s in missing)
             + " with this page's settings, so the ordering cannot be checked: run those pages first."
         )
     said = []
     for row in order.itertuples(index=False):
-        step = f"from `{row[0]}` to `{row[1]}`"
+        step = f"from {SCENARIO_NAMES.get(row[0], row[0])} to {SCENARIO_NAMES.get(row[1], row[1])}"
         if row.verdict == "falls":
             said.append(
                 f"AUC falls {step} for {row[5]} of the {row.networks} networks that learned in both "
