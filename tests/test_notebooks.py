@@ -112,7 +112,7 @@ def test_the_findings_page_finds_every_value_the_chapters_record(smoke_book):
 def test_attention_chapter_runs_on_recorded_fixations(smoke_book, tmp_path):
     """Chapter 08 with `fixations_csv`: recordings on the original images, in the documented schema, moved into
     the face crops; every fixation the study's criteria keep is counted on the page."""
-    from painlib import attention, faces
+    from painlib import attention, faces, images
     from painlib.synth import gaze
 
     smoke_book.execute("08_human_and_machine_attention")
@@ -136,7 +136,7 @@ def test_attention_chapter_runs_on_recorded_fixations(smoke_book, tmp_path):
     params = run.notebook_parameters(run.load_profile("smoke"), notebook, overrides)
     out = run.execute_notebook(notebook, tmp_path / "executed", params, progress=False)
     values = check_glue(out)
-    face_px = int(values["face_px"]["text/plain"])
+    face_px = images.read_rgb(chosen["path"].iloc[0]).shape[0]  # the side of the face crops the page reads
     moved = attention.to_face_crop(records, chosen, names, 0.25, face_px)
     kept, _ = attention.clean_fixations(moved, face_px, face_px)
     assert int(values["n_kept"]["text/plain"]) == len(kept) > 0
