@@ -272,36 +272,6 @@ def paired_auc_difference(
     return {"difference": float(diff), "low": float(low), "high": float(high), "resolved": bool(low > 0 or high < 0)}
 
 
-def _bootstrap_aucs(label: np.ndarray, score: np.ndarray, n_boot: int, rng) -> np.ndarray:
-    """AUCs of ``n_boot`` resamples of the images, drawn within each class."""
-    pos, neg = np.flatnonzero(label == 1), np.flatnonzero(label == 0)
-    if len(pos) == 0 or len(neg) == 0:
-        raise ValueError("both classes are needed to compare AUCs")
-    idx = np.concatenate([rng.choice(pos, (n_boot, len(pos))), rng.choice(neg, (n_boot, len(neg)))], axis=1)
-    return _auc_by_row(score[idx], len(pos))
-
-
-def independent_auc_difference(
-    label_a: np.ndarray,
-    score_a: np.ndarray,
-    label_b: np.ndarray,
-    score_b: np.ndarray,
-    n_boot: int = 2000,
-    seed: int = 0,
-    level: float = 0.95,
-) -> dict[str, float]:
-    """AUC on images ``a`` minus AUC on other images ``b``, with a percentile bootstrap interval (each set
-    resampled on its own, within each class); ``resolved`` when the interval excludes 0. The unpaired companion
-    of :func:`paired_auc_difference`, for scenarios tested on different images (chapter 00)."""
-    rng = np.random.default_rng(seed)
-    la, lb = np.asarray(label_a).astype(int), np.asarray(label_b).astype(int)
-    a, b = np.asarray(score_a, float), np.asarray(score_b, float)
-    diffs = _bootstrap_aucs(la, a, n_boot, rng) - _bootstrap_aucs(lb, b, n_boot, rng)
-    low, high = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
-    diff = _auc(la, a) - _auc(lb, b)
-    return {"difference": float(diff), "low": float(low), "high": float(high), "resolved": bool(low > 0 or high < 0)}
-
-
 class _SortedScores:
     """One scenario's pooled predictions sorted by score once, so that the AUC of any reweighting of its rows
     (a bootstrap of people) costs a few sums: :meth:`auc` counts each row ``weight`` times, ties half."""

@@ -291,15 +291,6 @@ def test_weighted_auc_matches_scikit_learns():
     assert ordered.auc(weight[order]) == pytest.approx(expected)
 
 
-def test_independent_auc_difference_matches_the_aucs_and_covers_zero_for_one_distribution():
-    rng = np.random.default_rng(5)
-    la, lb = np.tile([0, 1], 100), np.tile([0, 1], 80)
-    a, b = la + rng.normal(0, 1, 200), lb + rng.normal(0, 1, 160)  # the same separation on other images
-    found = chance.independent_auc_difference(la, a, lb, b, seed=1)
-    assert found["difference"] == pytest.approx(chance._auc(la, a) - chance._auc(lb, b))
-    assert found["low"] < 0 < found["high"] and not found["resolved"]
-
-
 def test_paper_ordering_needs_each_step_resolved_and_falling():
     above = pd.DataFrame({"learned": [True, True, False]}, index=["image_wise", "subject_wise", "cross_dataset"])
     gaps = pd.DataFrame(
