@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .facs import pspi_level
+from .images import UnreadableImageError, read_rgb
 from .manifest import validate_manifest
 from .scales import video_target
 from .session import keyed_rng
@@ -472,14 +473,16 @@ def assemble_neonatal(sources: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def _image_size(path) -> tuple[int, int] | None:
-    """(width, height) in pixels from the image's header, or None if the file cannot be opened as an image."""
-    from PIL import Image  # reads only the header, not the pixels
+    """(width, height) in pixels, or None if the file cannot be decoded as an image.
 
+    The whole image is decoded, with the reader the face pipeline uses: a truncated file whose header still
+    reads is counted here exactly as the pipeline later excludes it.
+    """
     try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, ValueError, Image.DecompressionBombError):  # UnidentifiedImageError is an OSError
+        height, width = read_rgb(path).shape[:2]
+    except UnreadableImageError:
         return None
+    return width, height
 
 
 def _resolution(sizes: list[tuple[int, int]]) -> str:
@@ -494,7 +497,7 @@ def dataset_table(manifest: pd.DataFrame) -> pd.DataFrame:
     """Users, images, pain levels, classes, most common resolution and unreadable files per dataset (chapter 01;
     the CP paper's Table 2).
 
-    The resolution (width × height, pixels) is read from each image's header. A file that cannot be read does
+    The resolution (width × height, pixels) is read from each decoded image. A file that cannot be decoded does
     not stop the table: it is counted in ``unreadable``, left out of the resolution and named in a logged
     warning; the face pipeline (:func:`painlib.faces.preprocess_faces`) later lists it as excluded.
     """

@@ -331,6 +331,23 @@ def test_dataset_table_counts_undecodable_images_instead_of_crashing(tmp_path, c
     assert ds.dataset_table(everything_broken).loc["unbc", "resolution"] == "none readable"
 
 
+def test_dataset_table_counts_a_truncated_png_as_the_face_pipeline_does(tmp_path, capfd):
+    from painlib.images import UnreadableImageError, read_rgb
+
+    root = unbc_tree(tmp_path / "UNBC")
+    frame = root / "Images" / "042-ll042" / "ll042t1aaaff" / "ll042t1aaaff002.png"
+    whole = frame.read_bytes()
+    frame.write_bytes(whole[: len(whole) // 2])  # its header (and so its size) still reads
+    from PIL import Image
+
+    assert Image.open(frame).size == (32, 24)
+    with pytest.raises(UnreadableImageError, match="cannot decode"):
+        read_rgb(frame)
+    table = ds.dataset_table(ds.load_unbc(root))
+    assert table.loc["unbc", ["images", "unreadable"]].tolist() == [6, 1]
+    assert "PNG input buffer" not in capfd.readouterr().err  # OpenCV's own warning does not reach the page
+
+
 def test_cp_pain_labels_come_from_the_facs_sheets_alone(tmp_path):
     from painlib.synth import make_dataset, raters
 
