@@ -361,6 +361,7 @@ def execute_notebook(
     previous = {k: os.environ.get(k) for k in ("PAINLIB_PROGRESS", "PAINLIB_LOG_FILE")}
     log_file = out_dir / f"{page}.log"
     log_file.unlink(missing_ok=True)
+    kernel_log = out_dir / f"{page}.kernel.log"
     os.environ["PAINLIB_PROGRESS"] = "0"
     os.environ["PAINLIB_LOG_FILE"] = str(log_file)
     try:
@@ -372,12 +373,18 @@ def execute_notebook(
             kernel_name="python3",
             progress_bar=progress,
             request_save_on_cell_execute=False,
+            kernel_manager_class=_kernel_writing_to(kernel_log),
         )
     except pm.PapermillExecutionError as err:
         number, first_line = _source_cell(partial, err.cell_index, notebook)
         raise NotebookError(
             f"{page if page != notebook.stem else notebook.name} failed in cell {number} (`{first_line}`): "
             f"{err.ename}: {err.evalue}\nPartial output kept at {partial}"
+        ) from None
+    except RuntimeError as err:  # nbclient's DeadKernelError: the process's last words are in its own log
+        last = kernel_log.read_text(errors="replace").strip().splitlines()[-5:] if kernel_log.is_file() else []
+        raise NotebookError(
+            f"{page}: the kernel stopped ({err}); its last lines, from {kernel_log}:\n" + "\n".join(last)
         ) from None
     finally:
         for key, value in previous.items():
@@ -471,6 +478,24 @@ def show_parameters_used(executed: Path) -> None:
                 lines[node.lineno - 1] = (line[:start] + values[target.id].encode() + line[end:]).decode()
         declared.source = "".join(lines)
     nbformat.write(nb, executed)
+
+
+def _kernel_writing_to(path: Path):
+    """A kernel manager whose kernel process writes its own stdout and stderr to ``path``.
+
+    A cell's output reaches the page through the kernel's messages, not through these streams; what the process
+    writes there directly is ipykernel's start-up notices, and, when a run is interrupted, the tracebacks of a
+    kernel and its worker processes shutting down mid-cell, which would bury the runner's one-line message.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+
+    class KernelWithLog(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(path, "ab") as stream:  # the kernel keeps its own copy of the descriptor
+                kw.update(stdout=stream, stderr=stream)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return KernelWithLog
 
 
 def _show_warnings(log_file: Path) -> None:
@@ -600,8 +625,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        # papermill and asyncio would print pages of traceback; nothing is lost, since every stage keeps its
-        # finished work (result store, face cache, synthetic images) and the executed copy appears only when done.
+        # The kernel writes to its own log (see _kernel_writing_to); asyncio would still log the cell's abandoned
+        # task with pages of traceback. Nothing is lost, since every stage keeps its finished work (result
+        # store, face cache, synthetic images) and the executed copy appears only when done.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
         print("\ninterrupted; finished runs are kept — run again to resume", file=sys.stderr)
         return 130
     return 0

@@ -63,6 +63,55 @@ def test_cli_reports_errors_without_a_traceback(capsys):
     assert "no notebook matches ['99_nothing']" in capsys.readouterr().err
 
 
+def test_a_kernel_that_dies_is_reported_with_its_last_words(tmp_path):
+    nb = _notebook(
+        tmp_path / "08_dies.ipynb", ["x = 1", "import os\nos.write(2, b'out of memory, say\\n')\nos._exit(3)"]
+    )
+    with pytest.raises(run.NotebookError, match=r"(?s)08_dies: the kernel stopped.*out of memory, say"):
+        run.execute_notebook(nb, tmp_path / "out", {}, progress=False)
+
+
+def test_ctrl_c_prints_one_line_and_no_traceback(tmp_path):
+    """SIGINT to the runner's process group while a cell waits on worker processes, as Ctrl-C in a terminal."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    started = tmp_path / "started"
+    cell = (
+        "import time\nfrom concurrent.futures import ProcessPoolExecutor\n"
+        "with ProcessPoolExecutor(2) as pool:\n"
+        "    list(pool.map(time.sleep, [0.1, 0.1]))\n"
+        f"    open({str(started)!r}, 'w').close()\n"
+        "    list(pool.map(time.sleep, [60, 60]))"
+    )
+    nb = _notebook(tmp_path / "09_slow.ipynb", ["x = 1", cell])
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom painlib import run\n"
+        f"run.run = lambda *a, **k: run.execute_notebook(Path({str(nb)!r}), Path({str(tmp_path / 'out')!r}), {{}})\n"
+        "sys.exit(run.main(['run', '--no-build']))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert started.exists(), proc.communicate()[1]
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted; finished runs are kept" in err
+    assert "Traceback" not in err and "Task exception" not in err, err
+
+
 def test_notebook_sources_carry_no_outputs():
     for path in run.list_notebooks():
         nb = json.loads(path.read_text())
