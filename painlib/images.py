@@ -44,13 +44,7 @@ def read_rgb(path: str | os.PathLike) -> np.ndarray:
     if not os.path.isfile(path):
         raise UnreadableImageError(f"image file not found: {path}")
     data = np.fromfile(path, np.uint8)
-    # OpenCV logs its own warning for a damaged file (e.g. "PNG input buffer is incomplete") straight to
-    # stderr, where it lands on a page; the error raised below names the file instead.
-    level = cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
-    try:
-        img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    finally:
-        cv2.utils.logging.setLogLevel(level)
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if img is None:
         raise UnreadableImageError(f"cannot decode image (corrupt or not an image): {path}")
     try:

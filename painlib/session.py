@@ -25,11 +25,14 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
     mixed_precision : use ``mixed_float16`` on a GPU (ignored on CPU, where it is slower).
     xla : compile Keras models with XLA (``jit_compile``); read back by :func:`painlib.models.compile_model`.
     quiet : silence TensorFlow's start-up chatter (its C++ notices are silenced from ``import painlib`` on, since
-        ``TF_CPP_MIN_LOG_LEVEL`` must be set before TensorFlow loads; set it to 0 beforehand to see them).
+        ``TF_CPP_MIN_LOG_LEVEL`` must be set before TensorFlow loads; set it to 0 beforehand to see them) and
+        OpenCV's warnings (:func:`quiet_opencv`).
+
+    In a notebook it also makes DataFrames show with names and formatted numbers (:mod:`painlib.display`).
 
     Returns
     -------
-    A dict describing the session (seed, device, library versions), printed by the notebooks.
+    A dict describing the session (seed, device, library versions); each page's provenance records the same.
     """
     if quiet:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -51,6 +54,9 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
     import seaborn as sns
 
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+    from .display import show_tables_readably
+
+    show_tables_readably()  # in a notebook: tables with names and formatted numbers (painlib.display)
     mpl.rcParams.update({"figure.dpi": 100, "savefig.dpi": 150, "image.interpolation": "nearest"})
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=False)
     # In a kernel that handler writes to ipykernel's stream; at shutdown asyncio logs a pending task through it
@@ -60,6 +66,7 @@ def setup(seed: int = 0, *, mixed_precision: bool = False, xla: bool = False, qu
     _log_to_file(os.environ.get("PAINLIB_LOG_FILE", ""))
     if quiet:
         logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        quiet_opencv()
     return {
         "seed": seed,
         "device": "GPU" if gpus else "CPU",
@@ -85,6 +92,15 @@ def _log_to_file(path: str) -> None:
     handler.painlib_page_log = True
     log.addHandler(handler)
     log.propagate = False
+
+
+def quiet_opencv() -> None:
+    """Keep OpenCV's own warnings (e.g. "PNG input buffer is incomplete" for a damaged file) off the page: they
+    go straight to stderr, while :func:`painlib.images.read_rgb` raises an error naming the file, which the
+    pipelines count and list."""
+    import cv2
+
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 def deterministic_keras() -> None:

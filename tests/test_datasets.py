@@ -333,7 +333,9 @@ def test_dataset_table_counts_undecodable_images_instead_of_crashing(tmp_path, c
 
 def test_dataset_table_counts_a_truncated_png_as_the_face_pipeline_does(tmp_path, capfd):
     from painlib.images import UnreadableImageError, read_rgb
+    from painlib.session import quiet_opencv
 
+    quiet_opencv()  # as painlib.setup does on every page
     root = unbc_tree(tmp_path / "UNBC")
     frame = root / "Images" / "042-ll042" / "ll042t1aaaff" / "ll042t1aaaff002.png"
     whole = frame.read_bytes()
