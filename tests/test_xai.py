@@ -337,10 +337,20 @@ def test_the_scores_of_a_planted_network_beat_an_even_map_and_a_random_order():
     row = table.loc["planted"]
     assert row["n_images"] == 2 and row["relevance_mass"] > 2 * row["region_share"]
     assert row["deletion_area"] < row["random_area"] and row["pointing_game"] == 1.0
+    assert row["area_gap"] == pytest.approx(row["random_area"] - row["deletion_area"])
     assert set(curves["order"]) == {"map", "random"} and curves["hidden"].between(0, 1).all()
     # an empty region (a no-pain face) is left out, not scored as a miss
     empty = faithfulness.score_explanations(explained, rows, images, truth & False, {"planted": _planted})[0]
     assert empty.loc["planted", "n_images"] == 0 and empty.loc["planted", "p_mass"] == 1.0
+
+
+def test_a_consistent_but_tiny_deletion_gap_is_not_called_faithful():
+    scores = pd.DataFrame(
+        {"p_deletion_holm": [0.008, 0.008, 0.2], "area_gap": [0.295, 0.004, 0.3]},
+        index=["learned", "flat_output", "untested"],
+    )
+    assert faithfulness.faithful_networks(scores, 0.05) == ["learned"]
+    assert faithfulness.faithful_networks(scores, 0.05, min_gap=0.0) == ["learned", "flat_output"]
 
 
 def _mass_table(forehead, lower, mouth_pain, eyes_no_pain, n=8):
