@@ -876,7 +876,7 @@ def scenario_settings(
     rows = []
     for name in model_names:
         own = network_settings(name, {"epochs": epochs, "learning_rate": learning_rate}, model_settings)
-        frozen = fine_tune == "head" and models.SPECS[name].features is not None
+        frozen = fine_tune == "top" and models.SPECS[name].top is not None  # as train_and_evaluate decides
         rows.append(
             {
                 "model": name,
@@ -884,7 +884,7 @@ def scenario_settings(
                 "input px (paper)": models.MODELS[name][1],
                 "initialisation": models.expected_initialisation(name),
                 "initialisation (paper)": models.SPECS[name].pretrained or "random",
-                "layers trained": "head (rest frozen)" if frozen else "all",
+                "layers trained": "last block and head (front frozen)" if frozen else "all",
                 "layers trained (paper)": "all",
                 "augmentation": "flip, rotation 0.03, translation 0.05, contrast 0.1"
                 if augment and not frozen
@@ -898,7 +898,7 @@ def scenario_settings(
                 "learning rate (paper)": CP_TRAINING["learning_rate"],
                 "threshold": f"on {validation_share:.0%} of training people" if validation_share else "0.5",
                 "threshold (paper)": "0.5",
-                "runs": folds,
+                "runs": min(int(own.get("runs", folds)), folds),
                 "runs (paper)": CP_TRAINING["repeats" if cross_dataset else "folds"],
                 "PAIN-DB images": images,
             }

@@ -372,6 +372,23 @@ def test_network_settings_override_and_are_checked():
         training.network_settings("alexnet", shared, {"alexnet": {"runs": 0}})
 
 
+def test_the_settings_table_says_what_each_network_trains_and_how_often():
+    from painlib import models
+
+    shared = dict(input_size_px=48, epochs=4, learning_rate=1e-3, batch_size=32, folds=3, images=100)
+    table = training.scenario_settings(
+        ["vgg16", "alexnet"], **shared, fine_tune="top", model_settings={"alexnet": {"runs": 1, "epochs": 6}}
+    )
+    assert models.SPECS["vgg16"].top is not None and models.SPECS["alexnet"].top is None
+    assert table.loc["vgg16", "layers trained"] == "last block and head (front frozen)"
+    assert table.loc["alexnet", "layers trained"] == "all"  # trained from scratch: nothing to freeze
+    assert table.loc["vgg16", "augmentation"] == "none"  # a frozen front's features are computed once
+    assert table["runs"].to_dict() == {"vgg16": 3, "alexnet": 1}
+    assert table.loc["alexnet", "epochs"] == 6
+    every = training.scenario_settings(["vgg16"], **shared, fine_tune="all")
+    assert every.loc["vgg16", "layers trained"] == "all" and every.loc["vgg16", "augmentation"] != "none"
+
+
 def test_frozen_features_are_reused_and_keyed_by_what_they_depend_on(tiny_db, tmp_path):
     from painlib import models
 
