@@ -262,9 +262,11 @@ def cd_diagram(
     cd = critical_difference(k, n, alpha)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.0, 1.6 + 0.3 * k))
-    scikit_posthocs.critical_difference_diagram(
-        ranks,
-        pvalues,
+    from .display import name
+
+    scikit_posthocs.critical_difference_diagram(  # the models drawn by their names (AlexNet, not alexnet)
+        ranks.rename(index=name),
+        pvalues.rename(index=name, columns=name),
         alpha=alpha,
         ax=ax,
         label_fmt_left="{label} ({rank:.2f})",
@@ -278,7 +280,7 @@ def cd_diagram(
     start = 1.0
     ax.plot([start, start + cd], [0, 0], color="k", linewidth=1.5, transform=above, clip_on=False)
     ax.text(start + cd / 2, 0, f"CD = {cd:.2f}", ha="center", va="bottom", transform=above, fontsize=9)
-    where = f"{scenario}: " if scenario else ""
+    where = f"{name(scenario)}: " if scenario else ""
     ax.set_title(title or f"{where}average rank of {metric} over {n} {blocks}s (Nemenyi, α = {alpha:g})", pad=36)
     return ax.figure
 

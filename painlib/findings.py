@@ -20,7 +20,7 @@ from .storage import atomic_write_bytes
 FOLDER = Path("results") / "findings"
 
 
-def record(data_dir: str | os.PathLike, page: str, **values: float) -> Path:
+def record(data_dir: str | os.PathLike, page: str, **values: float) -> None:
     """Write ``values`` (finite numbers) as everything ``page`` found, to ``data_dir/results/findings/<page>.json``,
     atomically; what an earlier execution of the page recorded is replaced, so no value outlives the run that
     made it. A page records once, with all its values.
@@ -31,7 +31,7 @@ def record(data_dir: str | os.PathLike, page: str, **values: float) -> Path:
             raise ValueError(f"finding {name!r} of {page} is {value!r}; a finite number is needed")
     path = Path(data_dir) / FOLDER / f"{page}.json"
     found = {name: float(value) for name, value in values.items()}
-    return atomic_write_bytes(path, json.dumps(found, indent=1, sort_keys=True).encode())
+    atomic_write_bytes(path, json.dumps(found, indent=1, sort_keys=True).encode())
 
 
 def read(data_dir: str | os.PathLike) -> dict[str, dict[str, float]]:

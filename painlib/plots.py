@@ -10,13 +10,52 @@ import seaborn as sns
 from matplotlib.colors import LinearSegmentedColormap
 
 from .alignment import normalise
+from .display import words
 from .facs import AUS, unpack_masks
 from .images import read_rgb
+
+
+def readable_figure(function):
+    """Decorate a function returning a figure so that its texts use names, not identifiers: titles, axis labels,
+    legend entries and category tick labels pass through :func:`painlib.display.words` (``image_wise`` →
+    image-wise, ``vggface conv1_2`` → VGG-Face conv1_2), and a legend's entries and title, which name columns
+    or their values (``learning_rate``, ``precision_no_pain``), are written in words. The data drawn are not touched."""
+    import functools
+
+    from matplotlib.text import Text
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        fig = function(*args, **kwargs)
+        if fig is None:
+            return fig
+        fig.canvas.draw()  # so that category axes have made their tick labels
+        ticks = set()
+        for ax in fig.axes:
+            for axis in (ax.xaxis, ax.yaxis):
+                labels = axis.get_ticklabels()
+                ticks.update(labels)
+                texts = [t.get_text() for t in labels]
+                named = [words(t) for t in texts]
+                if named != texts:  # a FixedFormatter keeps them through later draws
+                    axis.set_ticks(axis.get_ticklocs(), labels=named)
+            legend = ax.get_legend()
+            if legend is not None:  # entries and titles name columns or values: precision_no_pain → precision no pain
+                for text in [legend.get_title(), *legend.get_texts()]:
+                    text.set_text(words(text.get_text()).replace("_", " "))
+        for text in fig.findobj(Text):
+            if text not in ticks and text.get_text():
+                text.set_text(words(text.get_text()))
+        return fig
+
+    return wrapper
+
 
 #: One colour per AU region (RGB 0–1), shared by every figure that shows AU masks.
 AU_COLORS = dict(zip(AUS, sns.color_palette("colorblind", len(AUS))))
 
 
+@readable_figure
 def image_grid(
     images, titles=None, ncols: int = 6, size_in: float = 1.8, suptitle: str | None = None, bgr: bool = False
 ):
@@ -62,6 +101,7 @@ def mask_overlay(image_rgb: np.ndarray, packed_masks: np.ndarray, alpha: float =
     return out.clip(0, 255).astype(np.uint8)
 
 
+@readable_figure
 def au_regions_figure(image_bgr: np.ndarray, packed_masks: np.ndarray, size_in: float = 3.2):
     """One face (BGR, as the generator writes it) with each AU's region coloured over it and their legend
     (chapter 00). Returns the figure."""
@@ -78,6 +118,7 @@ def au_legend(ax) -> None:
     ax.legend(handles, [au.upper() for au in AUS], loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
 
 
+@readable_figure
 def au_sweep_figure(images: np.ndarray, levels=range(6)):
     """Rows: AUs; columns: intensity 0–5. ``images`` as returned by :func:`painlib.synth.au_sweep` (BGR)."""
     n_au, n_lv = images.shape[:2]
@@ -102,6 +143,7 @@ def _chance_line(ax, level: float = 0.5) -> None:
     ax.axhline(level, ls="--", color="grey", lw=1.2, label="chance")
 
 
+@readable_figure
 def scenario_bars(
     results: pd.DataFrame, metric: str = "accuracy", reference: dict | None = None, title: str | None = None
 ):
@@ -126,6 +168,7 @@ def scenario_bars(
     return fig
 
 
+@readable_figure
 def model_bars(
     results: pd.DataFrame,
     metrics=("accuracy", "f1"),
@@ -164,6 +207,7 @@ def model_bars(
     return fig
 
 
+@readable_figure
 def learning_curves(
     histories: pd.DataFrame,
     metric: str = "loss",
@@ -194,6 +238,7 @@ def learning_curves(
     return fig
 
 
+@readable_figure
 def confusion_grid(predictions: pd.DataFrame, ncols: int = 5, title: str | None = None):
     """One confusion matrix per model, summed over runs: rows the true class, columns the predicted one.
     ``predictions`` has columns model, label (0/1) and pred, the class each run called (at its own threshold,
@@ -238,8 +283,9 @@ def _icc_bands(ax, horizontal: bool = True) -> None:
             span(lo, hi, color="grey", alpha=shade, lw=0)
         if horizontal:
             ax.text(1.01, (max(lo, 0) + hi) / 2, name, transform=ax.get_yaxis_transform(), fontsize=7, va="center")
-        else:
-            ax.text((max(lo, 0) + hi) / 2, 1.01, name, transform=ax.get_xaxis_transform(), fontsize=7, ha="center")
+        else:  # narrow bands side by side: a two-line label keeps "fair to good" clear of "excellent"
+            label = name.replace(" to ", " to\n")
+            ax.text((max(lo, 0) + hi) / 2, 1.01, label, transform=ax.get_xaxis_transform(), fontsize=7, ha="center")
 
 
 def _drawn_low(ci_low: pd.Series) -> pd.Series:
@@ -247,6 +293,7 @@ def _drawn_low(ci_low: pd.Series) -> pd.Series:
     return ci_low.clip(lower=-1.0)
 
 
+@readable_figure
 def icc_forest(
     summary: pd.DataFrame, paper: pd.DataFrame | None = None, by: str = "stimulus", title: str | None = None
 ):
@@ -272,7 +319,7 @@ def icc_forest(
         ax.set_yticks(y, groups)
         ax.invert_yaxis()
         ax.set_xlabel("ICC")
-        ax.set_title(SCALE_NAMES.get(scale, scale), pad=14)
+        ax.set_title(SCALE_NAMES.get(scale, scale), pad=24)
     np.atleast_1d(axes)[0].legend(loc="lower left", fontsize=7)
     if title:
         fig.suptitle(title)
@@ -280,6 +327,7 @@ def icc_forest(
     return fig
 
 
+@readable_figure
 def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = None, hue: str | None = "stimulus"):
     """Bland–Altman plot per scale for two raters (:func:`pingouin.plot_blandaltman`), points coloured by ``hue``,
     whose legend runs below the panels in type as large as the axes' labels (chapter 02).
@@ -295,7 +343,10 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
     for ax, scale in zip(axes.flat, scales):
         wide = scores[scores["scale"] == scale].pivot(index="target", columns="rater", values="score")
         extra = scores[(scores["scale"] == scale) & (scores["rater"] == raters[0])].set_index("target")
-        pingouin.plot_blandaltman(wide[raters[0]], wide[raters[1]], ax=ax, alpha=0)  # lines and annotations
+        # pingouin's lines and bands; its labels would sit on the points, so the values go in the title instead
+        pingouin.plot_blandaltman(wide[raters[0]], wide[raters[1]], ax=ax, alpha=0, annotate=False)
+        differences = wide[raters[0]] - wide[raters[1]]
+        bias, half = differences.mean(), 1.96 * differences.std(ddof=1)
         jitter = np.random.default_rng(0).uniform(-0.15, 0.15, (2, len(wide)))  # whole-number scores overlap
         mean = (wide[raters[0]] + wide[raters[1]]) / 2 + jitter[0]
         diff = wide[raters[0]] - wide[raters[1]] + jitter[1]
@@ -304,7 +355,10 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
         if ax.get_legend() is not None:
             handles, labels = ax.get_legend_handles_labels()
             ax.get_legend().remove()
-        ax.set_title(SCALE_NAMES.get(scale, scale))
+        ax.set_title(
+            f"{SCALE_NAMES.get(scale, scale)}\nmean difference {bias:.2f}, limits {bias - half:.2f} to {bias + half:.2f}",
+            fontsize=10,
+        )
         ax.set_xlabel(f"mean of {raters[0]} and {raters[1]}")
         ax.set_ylabel(f"{raters[0]} − {raters[1]}")
     if handles:  # one legend for all panels, below them: the same colours in each
@@ -326,6 +380,7 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
     return fig
 
 
+@readable_figure
 def icc_noise_curves(
     sweep: pd.DataFrame, paper_overall: pd.Series | None = None, marker: float | None = None, title: str | None = None
 ):
@@ -354,6 +409,7 @@ def icc_noise_curves(
     return fig
 
 
+@readable_figure
 def pipeline_steps(rgb: np.ndarray, result: dict, title: str | None = None):
     """The preprocessing of one image, left to right: detection, square crop, foreground, white background,
     resized. ``result`` is :func:`painlib.faces.process_image`'s output for ``rgb``."""
@@ -386,6 +442,7 @@ def pipeline_steps(rgb: np.ndarray, result: dict, title: str | None = None):
     return fig
 
 
+@readable_figure
 def class_level_distribution(manifest: pd.DataFrame, title: str | None = None):
     """Images per class (left) and per pain level (right) for each dataset of a Manifest."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), gridspec_kw={"width_ratios": [1, 1.6]})
@@ -403,6 +460,7 @@ def class_level_distribution(manifest: pd.DataFrame, title: str | None = None):
     return fig
 
 
+@readable_figure
 def roc_curves(predictions: pd.DataFrame, title: str | None = None):
     """One panel per model: the ROC curve of each run (thin) and their vertical mean (thick), with the mean
     AUC over runs. ``predictions`` has columns model, run, label (0/1) and prob_pain; runs whose test set holds
@@ -445,6 +503,7 @@ def _heat_on(ax, face: np.ndarray, heatmap: np.ndarray, alpha: float = 0.55, cma
     ax.set_yticks([])
 
 
+@readable_figure
 def global_heatmaps(groups: pd.DataFrame, maps: np.ndarray, face: np.ndarray, rows, columns, size_in: float = 1.25):
     """The CP paper's Figure 6: one global map per network (rows) and class × dataset (``columns``: tuples of
     (class, set)) on the average face; each panel says how many images it averages, an empty panel none."""
@@ -468,10 +527,11 @@ def global_heatmaps(groups: pd.DataFrame, maps: np.ndarray, face: np.ndarray, ro
                 ax.set_ylabel(model, fontsize=8)
     fig.tight_layout(pad=0.3)
     scale = plt.cm.ScalarMappable(cmap="inferno", norm=plt.Normalize(0, 1))
-    fig.colorbar(scale, ax=axes, fraction=0.03, pad=0.02, label="relevance (each panel scaled to its maximum)")
+    fig.colorbar(scale, ax=axes, fraction=0.03, pad=0.02, label="relevance\n(each panel scaled to its maximum)")
     return fig
 
 
+@readable_figure
 def lime_examples(images: np.ndarray, maps: np.ndarray, titles, ncols: int = 6, size_in: float = 1.5):
     """Local explanations (the CP paper's Figures 7–10): each image with its LIME relevance over it."""
     n = len(images)
@@ -487,6 +547,7 @@ def lime_examples(images: np.ndarray, maps: np.ndarray, titles, ncols: int = 6, 
     return fig
 
 
+@readable_figure
 def face_regions(face: np.ndarray, regions: dict, template: np.ndarray | None = None, size_in: float = 3.0):
     """The average face of the common frame with the outline of each named region (and the template's
     landmarks), so a reader sees what "forehead" or "mouth" means in the checks that use them."""
@@ -505,6 +566,7 @@ def face_regions(face: np.ndarray, regions: dict, template: np.ndarray | None = 
     return fig
 
 
+@readable_figure
 def deletion_curves(curves: pd.DataFrame, ncols: int = 5, size_in: float = 2.0):
     """Mean deletion curve per network: the probability of pain as the segments are hidden in the map's order and
     in random order (``curves``: model, order, hidden (share 0–1), prob)."""
@@ -539,10 +601,19 @@ def _map_on(ax, face: np.ndarray, heatmap: np.ndarray, floor: float = 0.0) -> No
     _heat_on(ax, face, np.where(scaled > floor, scaled, 0.0), alpha=0.6, cmap=GAZE_CMAP)
 
 
-def attribution_grid(faces: np.ndarray, maps: dict[str, np.ndarray], titles, size_in: float = 1.3, floor: float = 0.0):
+@readable_figure
+def attribution_grid(
+    faces: np.ndarray,
+    maps: dict[str, np.ndarray],
+    titles,
+    size_in: float = 1.3,
+    floor: float = 0.0,
+    what: str = "relevance",
+):
     """Rows of maps (``maps``: row label → (N, H, W)) over the N ``faces`` (columns titled ``titles``), each map
     scaled to its own maximum, in the green–yellow–red of the gaze heatmaps; values at or below ``floor`` of the
-    maximum are left uncoloured."""
+    maximum are left uncoloured. ``what`` the maps measure names the colour bar (a network's relevance, people's
+    fixation time)."""
     fig, axes = plt.subplots(len(maps), len(faces), figsize=(len(faces) * size_in, len(maps) * size_in), squeeze=False)
     for r, (label, stack) in enumerate(maps.items()):
         for c in range(len(faces)):
@@ -552,10 +623,11 @@ def attribution_grid(faces: np.ndarray, maps: dict[str, np.ndarray], titles, siz
         axes[r, 0].set_ylabel(label, fontsize=7)
     fig.tight_layout(pad=0.3)
     scale = plt.cm.ScalarMappable(cmap=GAZE_CMAP, norm=plt.Normalize(0, 1))
-    fig.colorbar(scale, ax=axes, fraction=0.03, pad=0.02, label="relevance (each panel scaled to its maximum)")
+    fig.colorbar(scale, ax=axes, fraction=0.03, pad=0.02, label=f"{what}\n(each panel scaled to its maximum)")
     return fig
 
 
+@readable_figure
 def postprocessing_figure(face: np.ndarray, rows: dict[str, dict[str, np.ndarray]], size_in: float = 1.6):
     """The dissertation's Figures 10–12 for one image: per row (a method) the raw map, its five clusters, the
     blurred map and the binary mask kept (``rows``: label → :func:`painlib.attention.postprocess_steps`)."""
@@ -572,6 +644,7 @@ def postprocessing_figure(face: np.ndarray, rows: dict[str, dict[str, np.ndarray
     return fig
 
 
+@readable_figure
 def overlap_violins(scores: pd.DataFrame, humans=("experts", "parents"), names: dict | None = None):
     """The dissertation's Figure 17: the overlap of each pair of sources on pain and no-pain images as split
     violins (median dashed, quartiles dotted); panel (a) the pairs of networks' maps and experts–parents,
@@ -595,8 +668,9 @@ def overlap_violins(scores: pd.DataFrame, humans=("experts", "parents"), names: 
         ax.set_ylabel("overlap")
         ax.set_ylim(0, 1)
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-        for label in ax.get_xticklabels():
+        for label in ax.get_xticklabels():  # the label's end, not its middle, under its violin
             label.set_horizontalalignment("right")
+            label.set_rotation_mode("anchor")
         ax.legend(loc="lower left", fontsize=8, title=None)
     fig.tight_layout()
     return fig

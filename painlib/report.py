@@ -2,7 +2,8 @@
 
 A page's sentence whose truth depends on the data ("subject-wise accuracy is below image-wise") is never typed
 as fact: the notebook computes the check and :func:`claim` glues the sentence that is true of this run, which the
-page shows with ``{glue:md}`name```. Used by every chapter.
+page shows with ``{glue:md}`name```. Identifiers in glued text are written as names (``silnet`` → SilNet, see
+:func:`painlib.display.words`). Used by every chapter.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import numbers as _numbers
 
 import numpy as np
 import pandas as pd
+
+from .display import words
 
 
 def _glue(name: str, value) -> None:
@@ -25,7 +28,7 @@ def claim(name: str, holds: bool, if_true: str, if_false: str) -> bool:
     ``holds``, else ``if_false`` — and return the check."""
     from IPython.display import Markdown
 
-    _glue(name, Markdown(if_true if holds else if_false))
+    _glue(name, Markdown(words(if_true if holds else if_false)))
     return bool(holds)
 
 
@@ -34,7 +37,7 @@ def say(name: str, text: str) -> None:
     chooses between two sentences by one check)."""
     from IPython.display import Markdown
 
-    _glue(name, Markdown(text))
+    _glue(name, Markdown(words(text)))
 
 
 def numbers(prefix: str = "", **values) -> None:
@@ -47,6 +50,8 @@ def numbers(prefix: str = "", **values) -> None:
             if not math.isfinite(float(value)):
                 raise ValueError(f"glued number {prefix + name!r} is {value!r}; nothing finite to report")
             value = int(value) if isinstance(value, _numbers.Integral) else float(value)
+        elif isinstance(value, str):
+            value = words(value)
         _glue(prefix + name, value)
 
 

@@ -320,7 +320,11 @@ def test_cd_diagram_ten_models_five_folds():
     assert isinstance(fig, matplotlib.figure.Figure)
     ax = fig.axes[0]
     assert len(ax.texts) >= 10  # a label per model (and the CD)
-    assert "image_wise" in ax.get_title()
+    assert ax.get_title().startswith("image-wise: ")  # the scenario and the models by their names
+    named = compare.cd_diagram(cnn_results().replace({"model": {"cnn0": "alexnet", "cnn1": "resnet101v2"}}))
+    labels = " ".join(t.get_text() for t in named.axes[0].texts)
+    assert "AlexNet" in labels and "ResNet101V2" in labels and "alexnet" not in labels
+    plt.close(named)
     plt.close(fig)
     fig2, ax2 = plt.subplots()
     assert compare.cd_diagram(demsar_table(), "auc", ax=ax2, alpha=0.10, blocks="dataset") is fig2

@@ -56,11 +56,25 @@ def check_glue(executed) -> dict[str, dict[str, str]]:
     return values
 
 
+def check_outputs(executed) -> None:
+    """No cell shows a bare Python value — a path, a dict, a tuple, a boolean: what a cell's last expression
+    returns reaches the page only as a table (HTML), a figure, or Markdown."""
+    stray = [
+        f"`{cell.source.strip().splitlines()[-1][:60]}` shows {output['data']['text/plain'][:60]!r}"
+        for cell in nbformat.read(executed, as_version=4).cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "execute_result" and set(output.get("data", {})) <= {"text/plain"}
+    ]
+    assert not stray, f"{executed.name}: " + "; ".join(stray)
+
+
 @pytest.mark.notebook
 @pytest.mark.parametrize("page", [pytest.param(p[0], id=p[0]) for p in run.list_pages()])
 def test_page_executes_under_smoke(page, smoke_book):
     """Executed through the session's `smoke_book` (conftest.py), whose pages test_site.py then builds and reads."""
-    check_glue(smoke_book.execute(page))
+    executed = smoke_book.execute(page)
+    check_glue(executed)
+    check_outputs(executed)
 
 
 @pytest.mark.notebook

@@ -4,7 +4,8 @@ in the same run, so nothing executes twice (run alone, this module executes them
 
 Checked on every page: it loads; no internal link, anchor, image, script or style sheet points at nothing; no raw
 MyST, traceback, stderr block, log line or warning is shown; no absolute path of the build machine appears; and
-the mathematics is typeset (MathJax served from the book itself, not a CDN). Screenshots of the home page and one
+the mathematics is typeset (MathJax served from the book itself, not a CDN); no table cell is cut short, shows
+an identifier where a name belongs, or prints a p-value as 0. Screenshots of the home page and one
 chapter are kept in `_build/screenshots/`.
 
 Chromium is Debian's package (`apt-get install chromium`; `.ci/run` installs it). Without it the module is
@@ -247,6 +248,59 @@ def test_every_exercise_has_a_solution(site):
             problems.append(f"{page.name}: exercises {asked}, solutions to {answered}")
     assert solved, "no solution on any chapter page: the check would prove nothing"
     assert not problems, "\n".join(problems)
+
+
+class Tables(HTMLParser):
+    """Every table of a page as rows of (text, header?, in code?) cells."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[tuple[str, bool, bool]]]] = []
+        self._cell: list[str] | None = None
+        self._header = self._code = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]:
+            self._cell, self._header, self._code = [], tag == "th", False
+        elif tag == "code" and self._cell is not None:
+            self._code = True
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append(("".join(self._cell).strip(), self._header, self._code))
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def test_tables_show_whole_cells_names_and_p_values_that_are_not_zero(site):
+    """The classes of what a reader stumbles on in a table: a cell cut short by pandas ("..."), an identifier
+    where a name belongs (``image_wise``, ``alexnet``: painlib.display.NAMES), a p-value printed as 0."""
+    from painlib.display import NAMES, is_p_value
+
+    problems, cells = [], 0
+    for page in sorted((site / "book" / "executed").glob("[0-9][0-9]_*.html")):
+        for table in Tables(page.read_text(encoding="utf-8")).tables:
+            header = next((row for row in table if row and all(h for _, h, _ in row)), [])
+            p_columns = {i for i, (text, _, _) in enumerate(header) if is_p_value(text)}
+            for row in table:
+                for i, (text, is_header, in_code) in enumerate(row):
+                    cells += 1
+                    if text.endswith(("...", "…")):
+                        problems.append(f"{page.name}: a cell cut short: {text[-60:]!r}")
+                    if text in NAMES and not in_code:
+                        problems.append(f"{page.name}: the identifier {text!r} where its name belongs")
+                    if not is_header and len(row) == len(header) and i in p_columns and text in ("0", "0.0", "0.000"):
+                        problems.append(f"{page.name}: a p-value printed as {text!r} under {header[i][0]!r}")
+    assert cells > 1000, f"only {cells} table cells on the chapter pages: the check would prove little"
+    assert not problems, "\n".join(sorted(set(problems)))
 
 
 def test_screenshots_of_the_home_page_and_a_chapter(site, rendered, tmp_path):
