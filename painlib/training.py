@@ -732,7 +732,10 @@ def read_store(store: str | os.PathLike | None) -> pd.DataFrame:
 
 def _save_run(store, done: pd.DataFrame, row: dict, result: dict) -> pd.DataFrame:
     store = Path(store)
-    write_csv(result["predictions"], store / "predictions" / f"{row['key']}.csv")
+    predictions = store / "predictions" / f"{row['key']}.csv"
+    # image paths relative to the file, as manifests keep them: a data folder moved whole keeps its runs usable
+    where = result["predictions"]["path"].map(lambda p: os.path.relpath(p, predictions.parent))
+    write_csv(result["predictions"].assign(path=where), predictions)
     write_csv(result["history"], store / "history" / f"{row['key']}.csv")
     write_csv(pd.DataFrame([row]), store / "runs" / f"{row['key']}.csv")  # last, so a listed run has its files
     done = done.drop(index=row["key"], errors="ignore")  # a run redone (its model file was missing) replaces its row
@@ -768,9 +771,12 @@ def read_kept(store: str | os.PathLike, name: str) -> pd.DataFrame:
 
 
 def read_predictions(store: str | os.PathLike, key: str) -> pd.DataFrame:
-    """Test-set predictions of one run: path, subject, label, prob_pain and pred (the label predicted at the run's
-    threshold; for runs stored before thresholds were kept, at 0.5)."""
-    predictions = pd.read_csv(Path(store) / "predictions" / f"{key}.csv", dtype={"subject": str})
+    """Test-set predictions of one run: path (absolute, wherever the store now is), subject, label, prob_pain and
+    pred (the label predicted at the run's threshold; for runs stored before thresholds were kept, at 0.5)."""
+    file = Path(store) / "predictions" / f"{key}.csv"
+    predictions = pd.read_csv(file, dtype={"subject": str})
+    # stored relative to the file (older stores: absolute); read back as the images' paths where they are now
+    predictions["path"] = [os.path.normpath(file.parent / p) for p in predictions["path"]]
     if "pred" not in predictions.columns:
         predictions["pred"] = (predictions["prob_pain"] >= 0.5).astype(int)
     return predictions

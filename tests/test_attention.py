@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -133,6 +135,7 @@ def test_strength_bands():
     assert attention.strength("cosine", 0.75) == "strong"
     assert attention.strength("cosine", 0.5812) == "moderate"  # VGG-Face Grad-CAM – experts, in the dissertation
     assert attention.strength("spearman", 0.4) == "weak"
+    assert attention.strength("spearman", -0.301) == "negative"  # not "weak": the ranks run the other way
     assert attention.strength("overlap", 0.8167) == "strong"
 
 
@@ -220,18 +223,28 @@ def test_eye_tracking_images_are_one_rest_and_one_pain_image_per_neonate():
 
 
 def test_each_image_is_explained_by_the_fold_that_tested_it(tmp_path):
-    chosen = neonatal.eye_tracking_images(_originals(), n_neonates=2)
-    (tmp_path / "predictions").mkdir()
+    from painlib.training import _save_run
+
+    originals = _originals().assign(path=lambda d: [str(tmp_path / "data" / p) for p in d["path"]])
+    chosen = neonatal.eye_tracking_images(originals, n_neonates=2)
     kept = []
     for run, subjects in enumerate((["u0"], ["u1", "u2"])):
-        key = f"k{run}"
-        tested = _originals()[_originals()["subject"].isin(subjects)].assign(prob_pain=0.5, pred=1)
-        tested.to_csv(tmp_path / "predictions" / f"{key}.csv", index=False)
-        kept.append(dict(key=key, model="ncnn", run=run, threshold=0.5))
-    table = neonatal.test_fold_models(chosen, pd.DataFrame(kept), tmp_path)
-    assert table.set_index("path")["run"].to_dict() == {"u0-0-0": 0, "u0-1-0": 0, "u1-0-0": 1, "u1-1-0": 1}
-    with pytest.raises(ValueError, match="tested by no kept"):
-        neonatal.test_fold_models(chosen, pd.DataFrame(kept[:1]), tmp_path)
+        tested = originals[originals["subject"].isin(subjects)].assign(prob_pain=0.5, pred=1)
+        row = dict(key=f"k{run}", model="ncnn", run=run, threshold=0.5)
+        _save_run(tmp_path / "store", pd.DataFrame(), row, {"predictions": tested, "history": pd.DataFrame()})
+        kept.append(row)
+    table = neonatal.test_fold_models(chosen, pd.DataFrame(kept), tmp_path / "store")
+    runs = {Path(p).name: run for p, run in table.set_index("path")["run"].items()}
+    assert runs == {"u0-0-0": 0, "u0-1-0": 0, "u1-0-0": 1, "u1-1-0": 1}
+    # the data folder and the store moved together: the runs still find their images
+    (tmp_path / "moved").mkdir()
+    for name in ("data", "store"):
+        (tmp_path / name).mkdir(exist_ok=True)
+        (tmp_path / name).rename(tmp_path / "moved" / name)
+    moved = chosen.assign(path=[p.replace(str(tmp_path), str(tmp_path / "moved")) for p in chosen["path"]])
+    assert len(neonatal.test_fold_models(moved, pd.DataFrame(kept), tmp_path / "moved" / "store")) == 4
+    with pytest.raises(ValueError, match="2 images were tested by no kept ncnn run"):  # u1's, which run 1 tested
+        neonatal.test_fold_models(moved, pd.DataFrame(kept[:1]), tmp_path / "moved" / "store")
 
 
 def test_a_tobii_studio_export_becomes_fixation_records():
@@ -281,10 +294,11 @@ def test_gaze_regions_do_not_overlap():
 
 
 def test_an_image_tested_twice_by_one_network_is_an_error(tmp_path):
-    chosen = neonatal.eye_tracking_images(_originals(), n_neonates=1)
+    originals = _originals().assign(path=lambda d: [str(tmp_path / p) for p in d["path"]])  # absolute: older stores
+    chosen = neonatal.eye_tracking_images(originals, n_neonates=1)
     (tmp_path / "predictions").mkdir()
     for key in ("a", "b"):
-        _originals().assign(prob_pain=0.5, pred=1).to_csv(tmp_path / "predictions" / f"{key}.csv", index=False)
+        originals.assign(prob_pain=0.5, pred=1).to_csv(tmp_path / "predictions" / f"{key}.csv", index=False)
     kept = pd.DataFrame([dict(key=k, model="ncnn", run=i, threshold=0.5) for i, k in enumerate("ab")])
     with pytest.raises(ValueError, match="two kept runs"):
         neonatal.test_fold_models(chosen, kept, tmp_path)
