@@ -276,3 +276,30 @@ def test_overview_counts_people_images_and_pain(cp_set):
     table = synth.overview(cp_set)
     assert table.loc["cp", "subjects"] == cp_set["subject"].nunique() and table.loc["cp", "images"] == len(cp_set)
     assert table.loc["cp", "pain_share"] == pytest.approx(cp_set["label"].mean())
+
+
+def test_detection_misses_find_the_condition_that_hides_faces_and_not_the_others():
+    rng = np.random.default_rng(0)
+    n = 200
+    assembled = pd.DataFrame(
+        {
+            "path": [f"f{i}.png" for i in range(n)],
+            "yaw": rng.normal(0, 0.3, n),
+            "roll_deg": rng.normal(0, 5, n),
+            "occluded": rng.random(n) < 0.1,
+            "mouth_open": rng.random(n),
+        }
+    )
+    assembled.loc[:19, "yaw"] = rng.choice([-0.8, 0.8], 20)  # the 20 missed faces are turned far
+    excluded = assembled.head(20).assign(status="no face")
+    table = synth.detection_misses(assembled, excluded)
+    assert table["differs"].tolist() == [True, False, False, False]
+    assert table["missed"].iloc[0] == pytest.approx(0.8) and table["found"].iloc[0] < 0.4
+    from scipy import stats
+
+    p = stats.mannwhitneyu(assembled["yaw"].abs()[:20], assembled["yaw"].abs()[20:]).pvalue
+    assert table["p"].iloc[0] == p and table["p_holm"].iloc[0] == pytest.approx(
+        min(1.0, 4 * p)
+    )  # Holm: smallest times 4
+    assert synth.detection_misses(assembled[["path"]], excluded).empty  # real data: no drawn conditions
+    assert synth.detection_misses(assembled, excluded.iloc[:0]).empty  # nothing missed

@@ -238,6 +238,44 @@ def ground_truth_checks(manifest: pd.DataFrame, sample: int = 50, seed: int = 0)
     }
 
 
+#: What the generator drew that could make a face hard to detect: manifest column → how a reader says it.
+DRAWN_CONDITIONS = {
+    "yaw": "turned (|yaw|, 0 frontal to 1 sideways)",
+    "roll_deg": "tilted (|roll|, degrees)",
+    "occluded": "partly hidden by a hand, mask or pacifier (share)",
+    "mouth_open": "mouth open (0–1)",
+}
+
+
+def detection_misses(assembled: pd.DataFrame, excluded: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """How the faces the detector missed (``excluded`` rows with status "no face") differ from those it found, in
+    what the generator drew (:data:`DRAWN_CONDITIONS`; absolute yaw and roll): per condition the mean of each
+    group, a two-sided Mann–Whitney test (SciPy) and Holm over the conditions (``differs``: Holm p below
+    ``alpha``). Empty when nothing was missed or ``assembled`` lacks the generator's columns (real data)."""
+    from scipy import stats
+
+    from ..chance import holm_where
+
+    columns = [c for c in DRAWN_CONDITIONS if c in assembled]
+    missed = assembled["path"].isin(excluded.loc[excluded["status"] == "no face", "path"])
+    if not columns or not missed.any() or missed.all():
+        return pd.DataFrame(columns=["condition", "found", "missed", "p", "p_holm", "differs"])
+    drawn = assembled[columns].astype(float).abs()
+    rows = [
+        {
+            "condition": DRAWN_CONDITIONS[c],
+            "found": drawn.loc[~missed, c].mean(),
+            "missed": drawn.loc[missed, c].mean(),
+            "p": stats.mannwhitneyu(drawn.loc[missed, c], drawn.loc[~missed, c]).pvalue,
+        }
+        for c in columns
+    ]
+    table = pd.DataFrame(rows).set_index("condition")
+    table["p_holm"] = holm_where(table["p"].fillna(1.0))
+    table["differs"] = table["p_holm"] < alpha
+    return table
+
+
 def make_sources(
     subjects: dict[str, int], out_dir: str | os.PathLike, seed: int = 0, image_size_px: int = 224, n_jobs: int = -1
 ) -> dict[str, pd.DataFrame]:
