@@ -81,7 +81,13 @@ ITEMS: tuple[Item, ...] = (
         "Table 2",
         "PAIN-DB: users, images, levels and resolution per source",
         "01_dataset_construction",
-        values=(Value("CP-PAIN images (text)", published.CP_PAIN_IMAGES, "cp_images", "count"),),
+    ),
+    Item(
+        CP,
+        "text (data)",
+        "CP-PAIN's number of images",
+        "01_dataset_construction",
+        values=(Value("CP-PAIN images", published.CP_PAIN_IMAGES, "cp_images", "count"),),
     ),
     Item(CP, "Figure 1", "pain and no-pain images of the four datasets", "00_synthetic_faces"),
     Item(CP, "Figure 2", "faces after cropping and background removal", "01_dataset_construction"),
@@ -203,9 +209,10 @@ def coverage(folder: str | os.PathLike | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def verdict(value: Value, ours: dict[str, float]) -> tuple[str, str]:
+def verdict(value: Value, ours: dict[str, float], synthetic_reason: str | None = None) -> tuple[str, str]:
     """What this build's ``ours`` (the findings its page recorded, :func:`painlib.findings.read`) says of
-    ``value``: one of :data:`VERDICTS` and why, in a phrase."""
+    ``value``: one of :data:`VERDICTS` and why, in a phrase (``synthetic_reason``: why a result on synthetic data
+    is not comparable, where the item says more than "synthetic faces")."""
     found = ours.get(value.name)
     if not ours:
         return "not executed", "its page recorded nothing in this build"
@@ -231,8 +238,8 @@ def verdict(value: Value, ours: dict[str, float]) -> tuple[str, str]:
         reason = (
             "the synthetic set's size follows from the profile's number of people"
             if value.kind == "count"
-            else "synthetic faces and viewers, and the profile's reduced training: the chapter compares orderings, "
-            "not levels"
+            else synthetic_reason
+            or "synthetic faces and the profile's reduced training: the chapter compares orderings, not levels"
         )
         return "not comparable", reason
     if value.kind == "count":
@@ -255,7 +262,7 @@ def side_by_side(data_dir: str | os.PathLike = "data", executed_dir: str | os.Pa
         for value in item.values:
             executed = executed_dir is None or (Path(executed_dir) / f"{item.page}.ipynb").is_file()
             ours = recorded.get(item.page, {}) if executed else {}
-            said, why = verdict(value, ours)
+            said, why = verdict(value, ours, item.note)
             rows.append(
                 {
                     "paper": item.paper,
