@@ -246,10 +246,13 @@ def pair_matrix(scores: pd.DataFrame, metric: str, klass: str, order: list[str])
 
 
 def strength(metric: str, value: float) -> str:
-    """The dissertation's band for a pair's mean: "strong", "moderate" or "weak" (:data:`STRENGTH_BANDS`)."""
+    """The dissertation's band for a pair's mean: "strong", "moderate" or "weak" (:data:`STRENGTH_BANDS`); a
+    negative Spearman correlation is no similarity at all, and says so ("negative") instead of "weak"."""
     strong, moderate = STRENGTH_BANDS[metric]
     if not np.isfinite(value):
         return "—"
+    if metric == "spearman" and value < 0:
+        return "negative"
     return "strong" if value >= strong else "moderate" if value > moderate else "weak"
 
 
