@@ -67,10 +67,11 @@ NAMES = {
 
 
 def name(label):
-    """The reader's name of one identifier (itself when it has none); tuples (MultiIndex keys) name each part."""
+    """The reader's name of one identifier, or of the identifiers in a label (:func:`words`: "vggface conv1_2" →
+    "VGG-Face conv1_2"); tuples (MultiIndex keys) name each part; anything else is returned as it is."""
     if isinstance(label, tuple):
         return tuple(name(part) for part in label)
-    return NAMES.get(label, label) if isinstance(label, str) else label
+    return words(label) if isinstance(label, str) else label
 
 
 _ID_IN_PROSE = re.compile(r"`(" + "|".join(NAMES) + r")`|(?<![\w./-])(" + "|".join(NAMES) + r")(?![\w/-]|\.\w)")
@@ -124,7 +125,7 @@ def format_column(values: pd.Series, decimals: int = 3, p_value: bool = False) -
             if small:
                 return np.format_float_positional(float(v), precision=4, unique=True, fractional=False, trim="-")
             return f"{float(v):.{places}f}"
-        return name(v)
+        return words(v) if isinstance(v, str) else name(v)
 
     return values.map(text)
 

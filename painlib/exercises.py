@@ -467,8 +467,8 @@ def fold_spread(results: pd.DataFrame, first: str = "vggface", second: str = "nc
     than = {2: "both more", 1: f"only `{wider[0]}`'s more" if wider else "", 0: "neither more"}[len(wider)]
     sentence = (
         f"Each model's accuracy varies from fold to fold by {spread[first]:.3f} (`{first}`) and {spread[second]:.3f} "
-        f"(`{second}`), {than} than the mean gap of {gap.mean():+.3f} between "
-        f"them; the gap itself varies by {gap.std(ddof=0):.3f} over the folds"
+        f"(`{second}`), {than} than the size of the mean gap between them, {abs(gap.mean()):.3f} "
+        f"(`{first}` minus `{second}`: {gap.mean():+.3f}); the gap itself varies by {gap.std(ddof=0):.3f} over the folds"
         + (
             ", less than either model: a fold that is hard is hard for both, which is why the chapter compares the "
             "models fold by fold."
@@ -489,7 +489,7 @@ def map_stability(agreement: pd.DataFrame) -> Finding:
     jaccard = next(c for c in agreement.columns if c.endswith("_jaccard"))
     top = jaccard.split("_")[1]
     said = [
-        f"Over the networks, the two runs' segment weights correlate at a median r = {agreement['pearson'].median():.2f}, "
+        f"Over the networks, the two runs' segment weights correlate at a median r = {agreement['pearson'].median():.3f}, "
         f"and their {top} most relevant segments overlap by a median Jaccard of {agreement[jaccard].median():.2f} "
         "(1 would be the same segments for both)."
     ]

@@ -124,6 +124,7 @@ def paper_observations(
     groups: pd.Series,
     alpha: float = 0.05,
     imagenet_started=None,
+    without_every_map=(),
 ) -> pd.DataFrame:
     """The CP paper's five observations on its global heatmaps: four tested on this run's local maps, one (the
     grouping) descriptive.
@@ -133,7 +134,8 @@ def paper_observations(
     :func:`template_regions`; ``shares``: the regions' shares of the frame (:func:`region_shares`); ``groups``:
     the two groups found in the global maps (:func:`two_groups`); ``imagenet_started``: the networks that started
     from ImageNet weights in this run (``None``: not known; empty: none did, and the grouping, which contrasts
-    the two kinds of start, is not applicable). One row per observation: what the paper says,
+    the two kinds of start, is not applicable); ``without_every_map``: networks left out of the grouping for
+    lacking a global map of some class and dataset (named in its row). One row per observation: what the paper says,
     what this run measured, the p-value (Holm over the tested observations) and the verdict — "holds", "not
     resolved" (the test could not tell it from chance at ``alpha``) or "not testable" (too few maps).
     """
@@ -194,7 +196,9 @@ def paper_observations(
     testable = len(set(expected.values())) == 2
     no_imagenet = imagenet_started is not None and not set(imagenet_started)
     together = testable and same_partition(groups, expected)
-    found = "; ".join(", ".join(groups.index[groups == g]) for g in sorted(set(groups)))
+    found = " | ".join(", ".join(groups.index[groups == g]) for g in sorted(set(groups)))
+    if len(without_every_map):
+        found += f" ({', '.join(without_every_map)} left out: not every class and dataset has its map)"
     cluster = {
         "observation": "networks pretrained on ImageNet and those trained from scratch form two groups",
         "measured": "the two groups of the maps' correlation are exactly those two"

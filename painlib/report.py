@@ -159,7 +159,10 @@ def ranking_sentence(stats: dict | None, n_ranked: int, n_runs: int, alpha: floa
     from .compare import critical_difference, pairs_resolvable_at_best
 
     if not stats:
-        return "Fewer than three networks learned with every run, or the page has one run only, so there is nothing to rank."
+        if n_runs < 2:
+            return "This page trains each network once, so there is nothing to rank: a ranking needs two runs or more."
+        learned = {0: "No network", 1: "Only one network"}.get(n_ranked, f"Only {n_ranked} networks")
+        return f"{learned} learned with every run, so there is nothing to rank: a ranking needs three."
     p = stats["friedman"]["p_value"]
     verdict = "rejects" if p < alpha else "does **not** reject"
     pairs = n_ranked * (n_ranked - 1) // 2
@@ -169,7 +172,13 @@ def ranking_sentence(stats: dict | None, n_ranked: int, n_runs: int, alpha: floa
         f"(Nemenyi test at α = {alpha:g}; last table). With {n_ranked} networks and {n_runs} runs two networks must "
         f"differ by {critical_difference(n_ranked, n_runs, alpha):.2f} in average rank to be told apart: even if every "
         f"run ranked them in the same order, at most {pairs_resolvable_at_best(n_ranked, n_runs, alpha)} of their "
-        f"{pairs} pairs could be resolved, and never two neighbours unless that gap is at most 1."
+        f"{pairs} pairs could be resolved"
+        + (
+            "; in such an order neighbours differ by exactly 1 in average rank, less than that critical "
+            "difference, so no two neighbours could be told apart."
+            if critical_difference(n_ranked, n_runs, alpha) > 1
+            else "."
+        )
     )
 
 

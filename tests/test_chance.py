@@ -303,3 +303,11 @@ def test_paper_ordering_needs_each_step_resolved_and_falling():
     )
     held = chance.paper_ordering(above, gaps)
     assert list(held.values()) == [True, True, False, False]  # CP rose (resolved, but the wrong way), at chance
+
+
+def test_the_ranking_sentence_says_why_there_is_nothing_to_rank():
+    from painlib import report
+
+    assert report.ranking_sentence(None, 10, 1).startswith("This page trains each network once")
+    assert report.ranking_sentence(None, 0, 3).startswith("No network learned with every run")
+    assert report.ranking_sentence(None, 2, 3).startswith("Only 2 networks learned with every run")

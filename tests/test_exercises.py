@@ -281,7 +281,10 @@ def test_fold_spread_and_rejected_transforms():
     results = pd.concat([_folds("vggface", [0.9, 0.5, 0.7]), _folds("ncnn", [0.8, 0.4, 0.6])])
     found = exercises.fold_spread(results)
     assert found.values["gap"] == pytest.approx(0.1) and found.values["gap_std"] == pytest.approx(0.0, abs=1e-12)
-    assert "less than either model" in found.sentence and "both more than the mean gap" in found.sentence
+    assert (
+        "less than either model" in found.sentence
+        and "both more than the size of the mean gap between them, 0.100" in found.sentence
+    )
     assert found.table.loc["std over folds", "vggface"] == pytest.approx(np.std([0.9, 0.5, 0.7]))
     drawn = pd.DataFrame(
         {"theta": [5, -25], "zx": [1.0, 1.2], "zy": [1.1, 1.0], "brightness": [1.0, 0.6], "face_found": [True, False]}
