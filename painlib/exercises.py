@@ -318,6 +318,12 @@ def lowest_rate_moves(drops: pd.DataFrame, epochs: int, moved_share: float = 0.0
         "epochs (the table gives every rate; at a rate high enough to throw the first epoch's loss far up, the "
         "same share measures a recovery, not learning)."
     )
+    most = [m for m in still if table.loc[m, lowest] >= table.loc[m].drop(lowest).max()]
+    if most:
+        sentence += (
+            f" For {_names(most)} it even fell most at {shown}: on this run the small step did not hold the "
+            "network at its random start, whatever it would do over longer training."
+        )
     table.columns = [f"{rate:.10f}".rstrip("0") for rate in table.columns]  # 0.00001, not 1e-05
     return Finding(sentence, table, {"lowest": lowest, "n_moved": len(still)})
 
