@@ -53,6 +53,7 @@ NAMES = {
     "unifesp": "UNIFESP",
     "icope": "iCOPE",
     # classes, occlusions and explanation methods
+    "cp": "CP",
     "no_pain": "no pain",
     "surgical_mask": "surgical mask",
     "shoulder_motion": "shoulder motion",
@@ -106,28 +107,36 @@ def format_column(values: pd.Series, decimals: int = 3, p_value: bool = False) -
     """
     if p_value:
         return values.map(lambda v: format_p(v) if isinstance(v, numbers.Real) and not isinstance(v, bool) else v)
-    numeric = [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_)]
-    present = [float(v) for v in numeric if not _missing(v)]
     label = str(values.name[-1] if isinstance(values.name, tuple) else values.name)
-    whole = bool(present) and all(float(v).is_integer() for v in present)
-    separators = whole and not any(word in label for word in ("year", "seed"))
-    small = bool(present) and max(abs(v) for v in present) < 0.01 and not whole
     places = 1 if label.endswith("seconds") else decimals
+    separators = not any(word in label for word in ("year", "seed"))
+    if values.dtype == object:  # a transposed table's column mixes quantities: each number on its own
+        return values.map(lambda v: _text(v, _kind([v]), places, separators))
+    kind = _kind(values)
+    return values.map(lambda v: _text(v, kind, places, separators))
 
-    def text(v):
-        if isinstance(v, bool | np.bool_):
-            return "yes" if v else "no"
-        if _missing(v):
-            return "—"
-        if isinstance(v, numbers.Real):
-            if whole:
-                return f"{int(v):,}" if separators else str(int(v))
-            if small:
-                return np.format_float_positional(float(v), precision=4, unique=True, fractional=False, trim="-")
-            return f"{float(v):.{places}f}"
+
+def _kind(column) -> str:
+    """How a column's numbers are written: "whole", "small" (all below 0.01 in size) or "decimal"."""
+    present = [float(x) for x in column if isinstance(x, numbers.Real) and not isinstance(x, bool) and not _missing(x)]
+    if all(x.is_integer() for x in present):
+        return "whole"
+    return "small" if max(abs(x) for x in present) < 0.01 else "decimal"
+
+
+def _text(v, kind: str, places: int, separators: bool) -> str:
+    """One cell as text, a number written as its column's ``kind`` says (see :func:`format_column`)."""
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if _missing(v):
+        return "—"
+    if not isinstance(v, numbers.Real):
         return words(v) if isinstance(v, str) else name(v)
-
-    return values.map(text)
+    if kind == "whole":
+        return f"{int(v):,}" if separators else str(int(v))
+    if kind == "small" or 0 < abs(v) < 0.5 * 10**-places:  # 0.0001 among 0.001 and 0.01 is not "0.000"
+        return np.format_float_positional(float(v), precision=4, unique=True, fractional=False, trim="-")
+    return f"{float(v):.{places}f}"
 
 
 def readable(table: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:

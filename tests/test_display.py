@@ -26,6 +26,7 @@ def test_numbers_read_in_one_format_per_column():
             "p_holm": [0.0, 0.0421, 1.0],
             "parameters": [27823938, 154754, 20],
             "learning_rate": [1e-4, 1e-5, 1e-3],
+            "other_rate": [1e-4, 1e-2, 1e-3],
             "train_seconds": [19.229, 9.187, 3.0],
             "learned": [True, False, True],
             "pval": [2e-9, 0.5, np.nan],
@@ -38,10 +39,13 @@ def test_numbers_read_in_one_format_per_column():
     assert out["pval"].tolist() == ["< 0.001", "0.500", "—"]
     assert out["parameters"].tolist() == ["27,823,938", "154,754", "20"]
     assert out["learning_rate"].tolist() == ["0.0001", "0.00001", "0.001"]  # not 0.000, not 1e-05
+    assert out["other_rate"].tolist() == ["0.0001", "0.010", "0.001"]
     assert out["train_seconds"].tolist() == ["19.2", "9.2", "3.0"]
     assert out["learned"].tolist() == ["yes", "no", "yes"]
     assert out.index.tolist() == ["VGG-Face", "N-CNN", "small CNN (control)"]
     assert table.index[0] == "vggface" and table["auc"].iloc[0] == 0.52  # the data keep their identifiers
+    settings = pd.DataFrame({"alexnet": [48, 6, 1e-4, 0.5, "none"]}, index=["px", "epochs", "rate", "share", "aug"])
+    assert display.readable(settings)["AlexNet"].tolist() == ["48", "6", "0.0001", "0.500", "none"]  # each its own
 
 
 def test_names_reach_cells_column_labels_and_multiindex_keys_and_html_is_never_cut():
