@@ -140,7 +140,12 @@ def _text(v, kind: str, places: int, separators: bool) -> str:
 
 
 def readable(table: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
-    """``table`` as the text a reader reads (see the module's description); the input is not changed."""
+    """``table`` as the text a reader reads (see the module's description); the input is not changed.
+
+    A summary's ``<metric>_mean``, ``<metric>_std`` and ``<metric>_n`` columns become one column ``<metric>``
+    reading "mean ± sd", and one ``runs`` column when every metric rests on the same runs (else
+    ``<metric> runs`` beside each): a table of five metrics takes six columns instead of fifteen."""
+    table = _mean_and_spread(table, decimals)
     out = pd.DataFrame(
         {i: format_column(table.iloc[:, i], decimals, is_p_value(c)) for i, c in enumerate(table.columns)},
         index=table.index,
@@ -153,9 +158,41 @@ def readable(table: pd.DataFrame, decimals: int = 3) -> pd.DataFrame:
 
 
 def table_html(table: pd.DataFrame, decimals: int = 3) -> str:
-    """HTML of :func:`readable` ``table``, with every row, column and character shown."""
+    """HTML of :func:`readable` ``table``, with every row, column and character shown (a default 0, 1, 2, …
+    index, which says nothing, left out)."""
+    plain = isinstance(table.index, pd.RangeIndex) and table.index.name is None and table.index.start == 0
     with pd.option_context("display.max_colwidth", None, "display.max_columns", None, "display.max_rows", 200):
-        return readable(table, decimals).to_html(notebook=True, na_rep="—")
+        return readable(table, decimals).to_html(notebook=True, na_rep="—", index=not plain)
+
+
+def _mean_and_spread(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
+    """Fold each ``<m>_mean`` / ``<m>_std`` / ``<m>_n`` triple of ``table`` into a "mean ± sd" text column ``<m>``
+    (see :func:`readable`); a table without such triples is returned as it is."""
+    if isinstance(table.columns, pd.MultiIndex):
+        return table
+    labels = [str(c) for c in table.columns]
+    metrics = [c[: -len("_mean")] for c in labels if c.endswith("_mean") and {c[:-5] + "_std", c[:-5] + "_n"} <= set(labels)]
+    if not metrics:
+        return table
+    out = pd.DataFrame(index=table.index)
+    counts = table[[f"{m}_n" for m in metrics]]
+    same_runs = bool(counts.nunique(axis=1).le(1).all())
+    for column in table.columns:
+        label = str(column)
+        metric = next((m for m in metrics if label in (f"{m}_mean", f"{m}_std", f"{m}_n")), None)
+        if metric is None:
+            out[column] = table[column]
+        elif label == f"{metric}_mean":
+            mean, spread = table[f"{metric}_mean"], table[f"{metric}_std"]
+            out[metric] = [
+                "—" if _missing(a) else f"{a:.{decimals}f}" + ("" if _missing(b) else f" ± {b:.{decimals}f}")
+                for a, b in zip(mean, spread)
+            ]
+            if not same_runs:
+                out[f"{metric} runs"] = table[f"{metric}_n"]
+    if same_runs:
+        out["runs"] = counts.iloc[:, 0]
+    return out
 
 
 def show_tables_readably() -> bool:

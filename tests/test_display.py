@@ -81,3 +81,25 @@ def test_figures_name_categories_legends_and_titles():
     assert "VGG-Face" in legend and "N-CNN" in legend and "learning rate" in legend
     assert not any("_" in t for t in legend)
     plt.close(fig)
+
+
+def test_a_summary_reads_mean_plus_minus_sd_with_its_runs_and_a_default_index_is_left_out():
+    summary = pd.DataFrame(
+        {
+            "model": ["alexnet", "songnet"],
+            "accuracy_mean": [0.662, 0.655],
+            "accuracy_std": [np.nan, 0.0131],
+            "accuracy_n": [1, 3],
+            "auc_mean": [0.719, 0.713],
+            "auc_std": [np.nan, 0.053],
+            "auc_n": [1, 3],
+        }
+    )
+    out = display.readable(summary)
+    assert list(out.columns) == ["model", "accuracy", "auc", "runs"]
+    assert out["accuracy"].tolist() == ["0.662", "0.655 ± 0.013"] and out["runs"].tolist() == ["1", "3"]
+    fewer = display.readable(summary.assign(auc_n=[1, 2]))  # one fold without an AUC
+    assert list(fewer.columns) == ["model", "accuracy", "accuracy runs", "auc", "auc runs"]
+    html = display.table_html(summary)
+    assert "<th>0</th>" not in html and "AlexNet" in html  # the default index is left out
+    assert "<th>AlexNet</th>" in display.table_html(summary.set_index("model"))  # a named index is kept

@@ -280,9 +280,15 @@ class Tables(HTMLParser):
             self._cell.append(data)
 
 
+#: More columns than the content column holds at 1,280 px (about 740 px, some 60 px a column of numbers): such a
+#: table hides its right-hand columns behind a scroll bar.
+MAX_COLUMNS = 12
+
+
 def test_tables_show_whole_cells_names_and_p_values_that_are_not_zero(site):
     """The classes of what a reader stumbles on in a table: a cell cut short by pandas ("..."), an identifier
-    where a name belongs (``image_wise``, ``alexnet``: painlib.display.NAMES), a p-value printed as 0."""
+    where a name belongs (``image_wise``, ``alexnet``: painlib.display.NAMES), a p-value printed as 0, more
+    columns than the page holds."""
     from painlib.display import NAMES, is_p_value
 
     problems, cells = [], 0
@@ -290,6 +296,9 @@ def test_tables_show_whole_cells_names_and_p_values_that_are_not_zero(site):
         for table in Tables(page.read_text(encoding="utf-8")).tables:
             header = next((row for row in table if row and all(h for _, h, _ in row)), [])
             p_columns = {i for i, (text, _, _) in enumerate(header) if is_p_value(text)}
+            width = max(map(len, table), default=0)
+            if width > MAX_COLUMNS:
+                problems.append(f"{page.name}: a table of {width} columns: {' | '.join(t for t, _, _ in header)[:100]}")
             for row in table:
                 for i, (text, is_header, in_code) in enumerate(row):
                     cells += 1
