@@ -171,7 +171,9 @@ def _mean_and_spread(table: pd.DataFrame, decimals: int) -> pd.DataFrame:
     if isinstance(table.columns, pd.MultiIndex):
         return table
     labels = [str(c) for c in table.columns]
-    metrics = [c[: -len("_mean")] for c in labels if c.endswith("_mean") and {c[:-5] + "_std", c[:-5] + "_n"} <= set(labels)]
+    metrics = [
+        c[: -len("_mean")] for c in labels if c.endswith("_mean") and {c[:-5] + "_std", c[:-5] + "_n"} <= set(labels)
+    ]
     if not metrics:
         return table
     out = pd.DataFrame(index=table.index)

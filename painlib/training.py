@@ -775,8 +775,9 @@ def read_predictions(store: str | os.PathLike, key: str) -> pd.DataFrame:
     pred (the label predicted at the run's threshold; for runs stored before thresholds were kept, at 0.5)."""
     file = Path(store) / "predictions" / f"{key}.csv"
     predictions = pd.read_csv(file, dtype={"subject": str})
-    # stored relative to the file (older stores: absolute); read back as the images' paths where they are now
-    predictions["path"] = [os.path.normpath(file.parent / p) for p in predictions["path"]]
+    # stored relative to the file (older stores: absolute); read back absolute and resolved, as read_manifest
+    # gives the images' paths, so that the two compare equal wherever the store and the data now are
+    predictions["path"] = [str((file.parent / p).resolve()) for p in predictions["path"]]
     if "pred" not in predictions.columns:
         predictions["pred"] = (predictions["prob_pain"] >= 0.5).astype(int)
     return predictions

@@ -222,8 +222,10 @@ def test_eye_tracking_images_are_one_rest_and_one_pain_image_per_neonate():
     assert len(neonatal.eye_tracking_images(_originals(), n_neonates=10)) == 8  # u9 has no pain image
 
 
-def test_each_image_is_explained_by_the_fold_that_tested_it(tmp_path):
+def test_each_image_is_explained_by_the_fold_that_tested_it(tmp_path, monkeypatch):
     from painlib.training import _save_run
+
+    monkeypatch.chdir(tmp_path)  # the store named relative to the working directory, as the pages name it
 
     originals = _originals().assign(path=lambda d: [str(tmp_path / "data" / p) for p in d["path"]])
     chosen = neonatal.eye_tracking_images(originals, n_neonates=2)
@@ -231,9 +233,9 @@ def test_each_image_is_explained_by_the_fold_that_tested_it(tmp_path):
     for run, subjects in enumerate((["u0"], ["u1", "u2"])):
         tested = originals[originals["subject"].isin(subjects)].assign(prob_pain=0.5, pred=1)
         row = dict(key=f"k{run}", model="ncnn", run=run, threshold=0.5)
-        _save_run(tmp_path / "store", pd.DataFrame(), row, {"predictions": tested, "history": pd.DataFrame()})
+        _save_run("store", pd.DataFrame(), row, {"predictions": tested, "history": pd.DataFrame()})
         kept.append(row)
-    table = neonatal.test_fold_models(chosen, pd.DataFrame(kept), tmp_path / "store")
+    table = neonatal.test_fold_models(chosen, pd.DataFrame(kept), "store")
     runs = {Path(p).name: run for p, run in table.set_index("path")["run"].items()}
     assert runs == {"u0-0-0": 0, "u0-1-0": 0, "u1-0-0": 1, "u1-1-0": 1}
     # the data folder and the store moved together: the runs still find their images

@@ -127,11 +127,12 @@ def test_attention_chapter_runs_on_recorded_fixations(smoke_book, tmp_path):
     """Chapter 08 with `fixations_csv`: recordings on the original images, in the documented schema, moved into
     the face crops; every fixation the study's criteria keep is counted on the page."""
     from painlib import attention, faces, images
+    from painlib.manifest import read_manifest
     from painlib.synth import gaze
 
     smoke_book.execute("08_human_and_machine_attention")
     data_dir = run.ROOT / smoke_book.data_dir
-    chosen = pd.read_csv(data_dir / "results" / "07_neonatal_explanations" / "images.csv")
+    chosen = read_manifest(data_dir / "results" / "07_neonatal_explanations" / "images.csv")
     size = 64
     masks = {au: np.ones((len(chosen), size, size), bool) for au in ("au4", "au6", "au7", "au9", "au10", "au43")}
     masks["face"] = np.ones((len(chosen), size, size), bool)

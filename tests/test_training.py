@@ -191,7 +191,7 @@ def test_unknown_scenario_and_model(tiny_db):
 
 
 def test_a_dask_cluster_gives_the_same_rows(tiny_db, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # a test dependency (pyproject's dev extra): a broken install fails instead of skipping
 
     serial = training.run_scenario("subject_wise", tiny_db, **KW)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
