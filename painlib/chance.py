@@ -120,7 +120,7 @@ def learning_table(
 
     ``predictions`` is a long table of held-out predictions with the columns ``label``, ``prob_pain``, ``pred``
     (the predicted label) and ``run`` (plus the ``by`` columns, and ``path``, which keeps one label per image
-    across repeats: see :func:`permutation_test`), as :func:`painlib.training.run_details` gives.
+    across repeats: see :func:`permutation_test`), as :func:`painlib.result_store.run_details` gives.
     Columns: :data:`LEARNING_COLUMNS` — pooled ``auc`` and ``balanced_accuracy``, the share of images called
     pain, their permutation p-values, ``p_value`` (the largest p-value of ``tests``: both by default, the AUC
     alone for chapter 05's folds of a few dozen images, as its criterion says), ``p_holm`` (Holm-adjusted over

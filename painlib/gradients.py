@@ -246,7 +246,8 @@ def explain_by_fold(
     gap (:func:`completeness_gap`). LIME explains the image at ``size_px`` (each
     network resizes the perturbed copies to its input, :func:`painlib.xai.keras_predict`)."""
     from .progress import progress_bar
-    from .training import load_model, stack_images
+    from .result_store import load_model
+    from .training import stack_images
     from .xai import explain_set, keras_predict
 
     layers = DEPTH_LAYERS if layers is None else layers
@@ -313,7 +314,7 @@ def blank_maps(stack: np.ndarray) -> int:
 def layer_sides(kept: pd.DataFrame, model_layers: list[tuple[str, str]], store: str | os.PathLike) -> pd.DataFrame:
     """The side (px) of each ``(model, layer)``'s feature map in the networks of ``kept`` (their input size as
     trained), indexed ``"model layer"``: how coarse that layer's Grad-CAM map is before upscaling."""
-    from .training import load_model
+    from .result_store import load_model
 
     first = kept.drop_duplicates("model").set_index("model")["key"]
     nets = {m: load_model(store, first[m]) for m in dict.fromkeys(m for m, _ in model_layers)}

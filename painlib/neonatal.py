@@ -250,7 +250,7 @@ def run_neonatal(
 
 def one_class_folds(predictions: pd.DataFrame) -> pd.Series:
     """Per model: the number of folds in which it called every test image the same class (its predicted label,
-    ``pred``, the same for all of them). ``predictions`` as :func:`painlib.training.run_details` gives them."""
+    ``pred``, the same for all of them). ``predictions`` as :func:`painlib.result_store.run_details` gives them."""
     called = predictions.assign(pain=predictions["pred"] == 1).groupby(["model", "run"])["pain"]
     return (called.nunique() == 1).groupby("model").sum().rename("one_class_folds")
 
@@ -430,7 +430,7 @@ def test_fold_models(images: pd.DataFrame, kept: pd.DataFrame, store: str | os.P
     neonates held it: a table (path, model, key, run, threshold, prob_pain, pred: the run's test prediction of
     the image), so each image is explained by a network that never trained on its neonate. An image no kept run
     tested is an error (not the same folds)."""
-    from .training import read_predictions
+    from .result_store import read_predictions
 
     parts = []
     for run in kept.itertuples(index=False):

@@ -219,7 +219,7 @@ def learning_curves(
     """Training ``metric`` per epoch for each model (mean over runs, band: min–max), one line style per value of
     ``style`` if given (e.g. the learning rate); ``log`` draws the y axis on a log scale and ``ymax`` stops it at
     that value (a diverging run then leaves the top instead of flattening the others: say so in the caption).
-    ``histories`` has columns model, epoch and the metric (from :func:`painlib.training.run_details`)."""
+    ``histories`` has columns model, epoch and the metric (from :func:`painlib.result_store.run_details`)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     sns.lineplot(
         histories, x="epoch", y=metric, hue="model", style=style, errorbar=("pi", 100), ax=ax, marker="o", markersize=3

@@ -1,4 +1,4 @@
-"""Splits, one train-and-test run, and scenarios over folds with a resumable result store.
+"""Splits, one train-and-test run, and scenarios over folds, resumable through the result store.
 
 Scenarios of the CP paper: image-wise 5-fold on PAIN-DB, subject-wise 5-fold on PAIN-DB, and PAIN-DB → CP-PAIN
 (five repeated trainings on all of PAIN-DB). Chapter 00 runs them with a small CNN to show the synthetic data
@@ -6,10 +6,9 @@ behaves like the real one; the training chapters run them with the ten models.
 
 Every run (one fold, or one repeat) is an independent job with a key that hashes everything its result depends
 on: the scenario, model and its definition, every training parameter (defaults included), the seed, the
-library versions, and the *content* of its training and test images with their labels — not where they lie,
-so a moved clone or another ``data_dir`` still finds its results. Finished runs are kept in a result store (a
-folder: one row per run under ``runs/``, its predictions and learning curve), each file written atomically, so
-an interrupted scenario resumes where it stopped and two processes sharing a store keep every finished run. Runs execute one after another, or
+library versions, and the *content* of its training and test images with their labels (the pieces, and the
+store that keeps finished runs, are :mod:`painlib.result_store`). An interrupted scenario resumes where it
+stopped, and two processes sharing a store keep every finished run. Runs execute one after another, or
 through any ``concurrent.futures``-style executor (a process pool, or ``distributed.Client(...).get_executor()``
 for a Dask cluster) — the rows are the same either way.
 """
@@ -20,14 +19,11 @@ import contextlib
 import hashlib
 import inspect
 import io
-import json
 import logging
 import os
 import random
 import time
 from concurrent.futures import as_completed
-from functools import lru_cache
-from importlib.metadata import version as _version
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +33,19 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from .images import load_images
 from .metrics import classification_metrics
 from .progress import progress_bar
+from .result_store import (
+    compute,
+    content_digest,
+    digest,
+    fingerprint,
+    library_versions,
+    model_definition,
+    read_store,
+    save_model,
+    save_run,
+)
 from .session import keyed_rng, quiet_stderr
-from .storage import atomic_write_bytes, file_digest, write_csv
+from .storage import atomic_write_bytes
 
 #: Bump when the training procedure changes in a way that is not visible in its parameters.
 #: 3: batch-normalisation statistics re-estimated before predicting; thresholds chosen on validation people.
@@ -245,7 +252,7 @@ def frozen_features(
     known by their content, so runs, folds, scenarios and pages that share images share their features. Written
     atomically, one ``.npy`` per image under ``cache_dir/<identity>/``. Returns (N, …) float32."""
     size = int(x.shape[1])
-    digests = [_content_digest(os.fspath(p), *_stat(p)) for p in paths]
+    digests = [content_digest(os.fspath(p), *_stat(p)) for p in paths]
     missing = [i for i, d in enumerate(digests) if (identity, size, d) not in _FEATURES]
     folder = Path(cache_dir) / identity if cache_dir else None
     if folder is not None:
@@ -275,7 +282,7 @@ def _front_and_top(model_name: str, size: int, start: int, seed: int):
 
     from . import models
 
-    key = (model_name, size, start, _model_definition(model_name))
+    key = (model_name, size, start, model_definition(model_name))
     if key not in _NETWORKS:  # building a deep network costs seconds: once per process, not once per run
         with own_keras_seeds(start):
             net = models.build(model_name, 2, size)
@@ -302,7 +309,7 @@ def shared_start(net, front_of, seed: int, start_seed: int) -> int:
 
     start = seed if start_seed < 0 else int(start_seed)
     if start != seed and models.initialisation(net) == "random":
-        key = (net.name, int(net.input_shape[1]), start, _model_definition(net.name))
+        key = (net.name, int(net.input_shape[1]), start, model_definition(net.name))
         if key not in _STARTS:  # drawn once per process: building a deep network costs seconds
             with own_keras_seeds(start):
                 _STARTS[key] = front_of(models.build(net.name, 2, key[1], pretrained=False)).get_weights()
@@ -321,7 +328,7 @@ def front_identity(model_name: str, size: int, start_seed: int) -> str:
 
     weights = models.local_weights(model_name)
     start = f"{weights.name}:{os.stat(weights).st_size}" if weights is not None else f"random:{start_seed}"
-    return _hash([model_name, size, _model_definition(model_name), start, _library_versions(), _compute()])
+    return digest([model_name, size, model_definition(model_name), start, library_versions(), compute()])
 
 
 def _stat(path) -> tuple[int, int]:
@@ -514,15 +521,15 @@ def run_splits(
     params = _bound_fit_params(model_name, fit_kwargs, trainer)
     module = inspect.getmodule(trainer)
     version = getattr(module, "TRAINING_VERSION", None)
-    fixed = {"scenario": scenario, "model": model_name, "model_definition": _model_definition(model_name)}
+    fixed = {"scenario": scenario, "model": model_name, "model_definition": model_definition(model_name)}
     fixed |= {"trainer": f"{trainer.__module__}.{trainer.__qualname__}", "training_version": version}
     if trainer is not train_predict:  # another protocol's trainer: its module's code is part of the key
         fixed["trainer_source"] = hashlib.sha1(inspect.getsource(module).encode()).hexdigest()[:12]
-    fixed |= {"versions": _library_versions(), "compute": _compute()}
+    fixed |= {"versions": library_versions(), "compute": compute()}
     jobs = []
     for run, tr, te in splits:
         run_seed = seed + run
-        key = _hash({**fixed, **params, "run": run, "seed": run_seed, "data": [_fingerprint(tr), _fingerprint(te)]})
+        key = digest({**fixed, **params, "run": run, "seed": run_seed, "data": [fingerprint(tr), fingerprint(te)]})
         meta = {"key": key, "scenario": scenario, "model": model_name, "run": run, "seed": run_seed}
         job = {"meta": meta, "params": params, "train": _columns(tr), "test": _columns(te), "trainer": trainer}
         model_path = str(Path(store) / "models" / f"{key}.keras") if keep_models else None
@@ -546,7 +553,7 @@ def run_splits(
     for result in _execute(pending, executor):
         row = result["row"]
         if store is not None:
-            done = _save_run(store, done, row, result)
+            done = save_run(store, done, row, result)
         found[row["key"]] = row
         bar.update(1)
     bar.close()
@@ -571,7 +578,7 @@ def _run_job(job: dict, images: dict | None = None) -> dict:
         job["meta"]["model"], job["train"], job["test"], seed=job["meta"]["seed"], images=images, **params, **extra
     )
     if job.get("model_path"):  # written before the run is listed in the store, so a listed run has its model
-        _save_model(out["model"], job["model_path"])
+        save_model(out["model"], job["model_path"])
     row = {
         **job["meta"],
         "n_train": len(job["train"]),
@@ -610,27 +617,6 @@ def _columns(df: pd.DataFrame) -> pd.DataFrame:
     return df[columns].reset_index(drop=True).astype({"subject": str})
 
 
-def _save_model(model, path: str) -> None:
-    """Save a Keras model atomically: to a temporary name in the same folder, then renamed."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.keras")
-    try:
-        model.save(temp)
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def load_model(store: str | os.PathLike, key: str):
-    """The trained network of run ``key``, saved by :func:`run_splits` with ``keep_models``."""
-    import keras
-
-    from .models.pretrained import CentredBGR  # noqa: F401  (registers the custom layer for deserialisation)
-
-    return keras.models.load_model(Path(store) / "models" / f"{key}.keras")
-
-
 def _bound_fit_params(model_name: str, fit_kwargs: dict, trainer=None) -> dict:
     """Every training parameter of ``trainer`` (default :func:`train_predict`) with its default filled in (so a
     changed default is a new key), the model's default input size resolved."""
@@ -648,144 +634,6 @@ def _bound_fit_params(model_name: str, fit_kwargs: dict, trainer=None) -> dict:
     params = {n: fit_kwargs.get(n, sig.parameters[n].default) for n in allowed}
     params["input_size_px"] = int(params["input_size_px"] or models.MODELS[model_name][1])
     return params
-
-
-def _model_definition(model_name: str) -> str:
-    """Digest of the zoo's source (every module of :mod:`painlib.models`) and of the pretrained weights the model
-    would start from: editing a definition, or adding a weights file, is a new key."""
-    from . import models
-
-    h = hashlib.sha1()
-    for source in sorted(Path(models.__file__).parent.glob("*.py")):
-        h.update(source.read_bytes())
-    weights = models.local_weights(model_name)
-    if weights is not None:
-        h.update(f"{models.SPECS[model_name].pretrained}:{weights.name}:{os.stat(weights).st_size}".encode())
-    return h.hexdigest()[:12]
-
-
-def _compute() -> dict:
-    """How this process computes: device, Keras dtype policy (mixed precision), XLA, and the source of the
-    image reading and metrics modules — each can change a run's numbers."""
-    import keras
-    import tensorflow as tf
-
-    sources = hashlib.sha1(b"".join((Path(__file__).parent / f).read_bytes() for f in ("images.py", "metrics.py")))
-    return {
-        "device": "GPU" if tf.config.list_physical_devices("GPU") else "CPU",
-        "dtype_policy": keras.config.dtype_policy().name,
-        "xla": os.environ.get("PAINLIB_XLA") == "1",
-        "sources": sources.hexdigest()[:12],
-    }
-
-
-def _library_versions() -> dict[str, str]:
-    return {name: _version(name) for name in ("keras", "tensorflow", "numpy", "scikit-learn")}
-
-
-def _hash(obj) -> str:
-    return hashlib.sha1(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-@lru_cache(maxsize=65536)
-def _content_digest(path: str, size: int, mtime_ns: int) -> str:
-    """:func:`painlib.storage.file_digest`, remembered per (path, size, modification time) within a process."""
-    return file_digest(path)
-
-
-def _fingerprint(df: pd.DataFrame) -> str:
-    """Digest of a set's image contents and labels, in order — independent of where the files lie."""
-    parts = []
-    for path, label in zip(df["path"], df["label"]):
-        st = os.stat(path)
-        parts.append(f"{_content_digest(os.fspath(path), st.st_size, st.st_mtime_ns)}:{int(label)}")
-    if "original" in df.columns:  # augmented sets: who each image belongs to decides the validation neonates
-        dataset = df["dataset"].astype(str) if "dataset" in df.columns else ""
-        groups = df["subject"].astype(str) + "|" + dataset + "|" + df["original"].notna().astype(str)
-        parts += list(groups)
-    return hashlib.sha1("\n".join(parts).encode()).hexdigest()
-
-
-# --------------------------------------------------------------------------------------------- the store
-
-
-def read_store(store: str | os.PathLike | None) -> pd.DataFrame:
-    """The finished runs of a result store, indexed by key (empty without a store): one row per file under
-    ``runs/`` (each run writes its own row, so two processes sharing a store never overwrite each other's), and
-    the rows of a ``runs.csv`` index written by earlier versions whose keys have no file of their own. Text
-    columns are read as text, so an all-digit key still matches."""
-    text = {c: str for c in ("key", "scenario", "model", "initialisation")}
-    empty = pd.DataFrame(index=pd.Index([], name="key", dtype=str))
-    if store is None:
-        return empty
-    files = sorted((Path(store) / "runs").glob("*.csv"))
-    parts = [pd.read_csv(p, dtype=text) for p in files]
-    legacy = Path(store) / "runs.csv"
-    if legacy.is_file():
-        old = pd.read_csv(legacy, dtype=text)
-        parts.insert(0, old[~old["key"].isin({p.stem for p in files})])
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return empty
-    return pd.concat(parts, ignore_index=True).set_index("key", drop=False)
-
-
-def _save_run(store, done: pd.DataFrame, row: dict, result: dict) -> pd.DataFrame:
-    store = Path(store)
-    predictions = store / "predictions" / f"{row['key']}.csv"
-    # image paths relative to the file, as manifests keep them: a data folder moved whole keeps its runs usable
-    where = result["predictions"]["path"].map(lambda p: os.path.relpath(p, predictions.parent))
-    write_csv(result["predictions"].assign(path=where), predictions)
-    write_csv(result["history"], store / "history" / f"{row['key']}.csv")
-    write_csv(pd.DataFrame([row]), store / "runs" / f"{row['key']}.csv")  # last, so a listed run has its files
-    done = done.drop(index=row["key"], errors="ignore")  # a run redone (its model file was missing) replaces its row
-    return pd.concat([done, pd.DataFrame([row]).set_index("key", drop=False)])
-
-
-def write_kept(store: str | os.PathLike, name: str, results: pd.DataFrame) -> Path:
-    """Name a set of runs whose models the store keeps (``results``: rows of :func:`run_scenario` with
-    ``keep_models``), so another chapter can load them without knowing the parameters that keyed them: written
-    to ``store/kept/<name>.csv``, replacing the set of that name."""
-    missing = [k for k in results["key"] if not (Path(store) / "models" / f"{k}.keras").is_file()]
-    if missing:
-        raise ValueError(f"{len(missing)} of these runs have no model in {store} (train them with keep_models)")
-    return write_csv(results.reset_index(drop=True), Path(store) / "kept" / f"{name}.csv")
-
-
-#: The page that keeps each named set of networks (:func:`write_kept`).
-KEPT_BY = {"cross_dataset": "04_training_scenario_cross_dataset", "neonatal": "05_neonatal_models"}
-
-
-def read_kept(store: str | os.PathLike, name: str) -> pd.DataFrame:
-    """The runs named ``name`` by :func:`write_kept` (their rows as :func:`run_scenario` returned them); a
-    missing set is named with the chapter that writes it."""
-    path = Path(store) / "kept" / f"{name}.csv"
-    if not path.is_file():
-        if name not in KEPT_BY:
-            raise FileNotFoundError(f"no kept networks {name!r} in {store}; the book's pages keep {sorted(KEPT_BY)}")
-        page = KEPT_BY[name]
-        raise FileNotFoundError(
-            f"no kept networks {name!r} in {store}: {page} keeps them (python -m painlib run --only {page} --no-build)"
-        )
-    return pd.read_csv(path, dtype={"key": str, "scenario": str, "model": str, "initialisation": str})
-
-
-def read_predictions(store: str | os.PathLike, key: str) -> pd.DataFrame:
-    """Test-set predictions of one run: path (absolute, wherever the store now is), subject, label, prob_pain and
-    pred (the label predicted at the run's threshold; for runs stored before thresholds were kept, at 0.5)."""
-    file = Path(store) / "predictions" / f"{key}.csv"
-    predictions = pd.read_csv(file, dtype={"subject": str})
-    # stored relative to the file (older stores: absolute); read back absolute and resolved, as read_manifest
-    # gives the images' paths, so that the two compare equal wherever the store and the data now are
-    predictions["path"] = [str((file.parent / p).resolve()) for p in predictions["path"]]
-    if "pred" not in predictions.columns:
-        predictions["pred"] = (predictions["prob_pain"] >= 0.5).astype(int)
-    return predictions
-
-
-def read_history(store: str | os.PathLike, key: str) -> pd.DataFrame:
-    """Learning curve of one run: epoch, loss, accuracy."""
-    return pd.read_csv(Path(store) / "history" / f"{key}.csv")
 
 
 def summarise(results: pd.DataFrame, metrics=("accuracy", "f1", "auc"), by=("scenario", "model")) -> pd.DataFrame:
@@ -813,17 +661,6 @@ def subsample(df: pd.DataFrame, max_images: int | None, seed: int = 0, by=("data
         n = max(1, round(max_images * len(rows) / len(df)))
         keep.extend(keyed_rng(seed, "subsample", *np.atleast_1d(key)).permutation(rows.index.to_numpy())[:n])
     return df.loc[df.index.isin(keep)]
-
-
-def run_details(store: str | os.PathLike, results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The learning curves and test predictions of ``results``'s runs, read from ``store``: two long tables with
-    the columns key, scenario, model and run in front of :func:`read_history`'s and :func:`read_predictions`'s."""
-    histories, predictions = [], []
-    for row in results.itertuples(index=False):
-        ids = {"key": row.key, "scenario": row.scenario, "model": row.model, "run": row.run}
-        histories.append(read_history(store, row.key).assign(**ids))
-        predictions.append(read_predictions(store, row.key).assign(**ids))
-    return pd.concat(histories, ignore_index=True), pd.concat(predictions, ignore_index=True)
 
 
 def loss_drop(histories: pd.DataFrame, by=("model",)) -> pd.Series:

@@ -223,7 +223,7 @@ def test_eye_tracking_images_are_one_rest_and_one_pain_image_per_neonate():
 
 
 def test_each_image_is_explained_by_the_fold_that_tested_it(tmp_path, monkeypatch):
-    from painlib.training import _save_run
+    from painlib.result_store import save_run
 
     monkeypatch.chdir(tmp_path)  # the store named relative to the working directory, as the pages name it
 
@@ -233,7 +233,7 @@ def test_each_image_is_explained_by_the_fold_that_tested_it(tmp_path, monkeypatc
     for run, subjects in enumerate((["u0"], ["u1", "u2"])):
         tested = originals[originals["subject"].isin(subjects)].assign(prob_pain=0.5, pred=1)
         row = dict(key=f"k{run}", model="ncnn", run=run, threshold=0.5)
-        _save_run("store", pd.DataFrame(), row, {"predictions": tested, "history": pd.DataFrame()})
+        save_run("store", pd.DataFrame(), row, {"predictions": tested, "history": pd.DataFrame()})
         kept.append(row)
     table = neonatal.test_fold_models(chosen, pd.DataFrame(kept), "store")
     runs = {Path(p).name: run for p, run in table.set_index("path")["run"].items()}

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from painlib import gradients
+from painlib import gradients, result_store
 from painlib.models import neonatal as neonatal_models
 
 SIZE = 16
@@ -141,7 +141,6 @@ def _constant_network(p_pain: float, side: int = 16) -> keras.Model:
 def test_each_image_is_explained_by_its_own_fold_network(tmp_path):
     import pandas as pd
 
-    from painlib import training
     from painlib.storage import write_png
 
     paths = []
@@ -152,7 +151,7 @@ def test_each_image_is_explained_by_its_own_fold_network(tmp_path):
     rows = []
     for run, (p, held) in enumerate(((0.2, paths[:2]), (0.7, paths[2:]))):
         key = f"k{run}"
-        training._save_model(_constant_network(p), str(tmp_path / "models" / f"{key}.keras"))
+        result_store.save_model(_constant_network(p), str(tmp_path / "models" / f"{key}.keras"))
         rows += [dict(path=path, model="ncnn", key=key, run=run, threshold=0.5, prob_pain=p, pred=0) for path in held]
     folds = pd.DataFrame(rows)
     maps, ends = gradients.explain_by_fold(images, folds, tmp_path, 16, layers={"ncnn": ("features",)}, ig_steps=8)

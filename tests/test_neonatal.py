@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from PIL import Image, ImageEnhance
 
-from painlib import augment, faces, neonatal, published, synth, training
+from painlib import augment, faces, neonatal, published, result_store, synth, training
 from painlib.images import read_rgb
 from painlib.storage import write_png
 
@@ -293,11 +293,11 @@ def test_both_networks_train_resume_and_keep_their_models(tiny_neonates, tmp_pat
     for rows in (vgg, ncnn):
         assert len(rows) == 2 and rows["n_test"].sum() == len(originals)
         assert rows["scenario"].eq("leave_subjects_out").all() and rows["auc"].between(0, 1).all()
-    history = training.read_history(store, vgg["key"][0])
+    history = result_store.read_history(store, vgg["key"][0])
     assert history["stage"].tolist() == [1, 2]  # VGG-Face's two stages, one epoch each here
     # the saved network gives the stored predictions
-    saved = training.load_model(store, ncnn["key"][0])
-    predictions = training.read_predictions(store, ncnn["key"][0])
+    saved = result_store.load_model(store, ncnn["key"][0])
+    predictions = result_store.read_predictions(store, ncnn["key"][0])
     from painlib.images import load_images
 
     prob = saved.predict(load_images(list(predictions["path"]), 30), verbose=0)[:, 1]
@@ -361,11 +361,11 @@ def test_early_stopping_watches_the_data_loss_and_thresholds_come_from_validatio
     store = tmp_path / "store"
     kw = dict(folds=2, seed=1, store=store, progress=False, max_epochs=2, input_size_px=30)
     rows = neonatal.run_neonatal(tiny_neonates, None, "ncnn", tune_threshold=True, **kw)
-    history = training.read_history(store, rows["key"][0])
+    history = result_store.read_history(store, rows["key"][0])
     assert {"val_data_loss", "val_loss"} <= set(history.columns)
     assert (history["val_data_loss"] < history["val_loss"]).all()  # the L2 penalty is left out of what is watched
     assert rows["threshold"].between(0, 1).all()
-    predictions = training.read_predictions(store, rows["key"][0])
+    predictions = result_store.read_predictions(store, rows["key"][0])
     threshold = rows["threshold"][0]
     assert (predictions["pred"] == (predictions["prob_pain"] >= threshold).astype(int)).all()
 
@@ -376,7 +376,7 @@ def test_the_split_seed_draws_the_folds_and_nothing_else(tiny_neonates, tmp_path
     for split_seed in (None, 1, 3):
         rows = neonatal.run_neonatal(tiny_neonates, None, "ncnn", split_seed=split_seed, **kw)
         assert rows["seed"].tolist() == [1, 2]  # the starting seeds follow `seed` whatever the folds
-        tested = [training.read_predictions(tmp_path, key)["path"] for key in rows["key"]]
+        tested = [result_store.read_predictions(tmp_path, key)["path"] for key in rows["key"]]
         held_out[split_seed] = {frozenset(paths) for paths in tested}
     assert held_out[None] == held_out[1]  # None: the folds of `seed`
     expected = {frozenset(t["path"]) for _, _, t in neonatal.neonatal_splits(tiny_neonates, None, 2, 3)}
@@ -388,7 +388,7 @@ def test_vggface_folds_share_the_start_of_their_convolutions(tiny_neonates, tmp_
 
     kw = dict(folds=2, seed=1, store=tmp_path, progress=False, max_epochs=1, max_fine_tune_epochs=0)
     rows = neonatal.run_neonatal(tiny_neonates, None, "vggface", input_size_px=32, start_seed=7, **kw)
-    nets = [training.load_model(tmp_path, key) for key in rows["key"]]
+    nets = [result_store.load_model(tmp_path, key) for key in rows["key"]]
     first, second = (training.split_chain(n, "flatten")[0].get_weights() for n in nets)
     assert all(np.array_equal(a, b) for a, b in zip(first, second))  # stage 1 leaves the convolutions at the start
     drawn = models.build("vggface", 2, 32, pretrained=False)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-from painlib import synth, training
+from painlib import result_store, synth, training
 from painlib.metrics import classification_metrics
 
 
@@ -93,10 +93,10 @@ def test_same_seed_same_results_and_resume(tiny_db, tmp_path, caplog):
     assert (c["accuracy"] == -1.0).all() and "2 of 2 runs from the store" in caplog.text
     # a changed parameter is not a stale hit
     d = training.run_scenario("subject_wise", tiny_db, store=store, **{**KW, "epochs": 2})
-    assert (d["accuracy"] >= 0).all() and len(training.read_store(store)) == 4
-    preds = training.read_predictions(store, d["key"][0])
+    assert (d["accuracy"] >= 0).all() and len(result_store.read_store(store)) == 4
+    preds = result_store.read_predictions(store, d["key"][0])
     assert len(preds) == d["n_test"][0] and preds["prob_pain"].between(0, 1).all()
-    assert training.read_history(store, d["key"][0])["epoch"].tolist() == [1, 2]
+    assert result_store.read_history(store, d["key"][0])["epoch"].tolist() == [1, 2]
 
 
 def test_the_key_follows_contents_not_locations(tiny_db, tmp_path):
@@ -109,15 +109,15 @@ def test_the_key_follows_contents_not_locations(tiny_db, tmp_path):
     splits = training.scenario_splits("subject_wise", tiny_db, folds=2, seed=0)
     moved_splits = training.scenario_splits("subject_wise", tiny_db.assign(path=copies), folds=2, seed=0)
     for (_, tr, te), (_, tr2, te2) in zip(splits, moved_splits):
-        assert training._fingerprint(tr) == training._fingerprint(tr2)
-        assert training._fingerprint(te) == training._fingerprint(te2)
+        assert result_store.fingerprint(tr) == result_store.fingerprint(tr2)
+        assert result_store.fingerprint(te) == result_store.fingerprint(te2)
     # one changed pixel, or one changed label, is another data set
     img = cv2.imread(copies[0])
     img[0, 0] = 255 - img[0, 0]
     cv2.imwrite(copies[0], img)
     changed = tiny_db.assign(path=copies)
-    assert training._fingerprint(changed) != training._fingerprint(tiny_db)
-    assert training._fingerprint(tiny_db.assign(label=1 - tiny_db["label"])) != training._fingerprint(tiny_db)
+    assert result_store.fingerprint(changed) != result_store.fingerprint(tiny_db)
+    assert result_store.fingerprint(tiny_db.assign(label=1 - tiny_db["label"])) != result_store.fingerprint(tiny_db)
 
 
 def test_the_key_covers_defaults_and_library_versions(tiny_db, tmp_path, monkeypatch):
@@ -128,8 +128,8 @@ def test_the_key_covers_defaults_and_library_versions(tiny_db, tmp_path, monkeyp
     other_default = training.run_scenario("cross_dataset", tiny_db, test_df=tiny_db, repeats=1, store=store, **kw)
     assert other_default["key"][0] != first["key"][0] and other_default["batch_size"][0] == 8
     monkeypatch.undo()
-    versions = {**training._library_versions(), "tensorflow": "0.0"}
-    monkeypatch.setattr(training, "_library_versions", lambda: versions)
+    versions = {**result_store.library_versions(), "tensorflow": "0.0"}
+    monkeypatch.setattr(training, "library_versions", lambda: versions)  # the name run_splits calls
     other_tf = training.run_scenario("cross_dataset", tiny_db, test_df=tiny_db, repeats=1, store=store, **KW)
     assert other_tf["key"][0] not in (first["key"][0], other_default["key"][0])
 
@@ -138,9 +138,9 @@ def test_keys_are_read_back_as_text_and_an_older_index_still_counts(tmp_path):
     row = {"key": "0123456789012345", "scenario": "image_wise", "model": "small_cnn", "accuracy": 0.5}
     (tmp_path / "s").mkdir()
     pd.DataFrame([row]).to_csv(tmp_path / "s" / "runs.csv", index=False)  # the index of earlier versions
-    assert list(training.read_store(tmp_path / "s").index) == ["0123456789012345"]
+    assert list(result_store.read_store(tmp_path / "s").index) == ["0123456789012345"]
     _fake_runs(tmp_path / "s", ["0123456789012345", "0000000000000009"], accuracy=0.9)  # its own file wins
-    store = training.read_store(tmp_path / "s")
+    store = result_store.read_store(tmp_path / "s")
     assert sorted(store.index) == ["0000000000000009", "0123456789012345"] and (store["accuracy"] == 0.9).all()
 
 
@@ -149,7 +149,7 @@ def _fake_runs(store, keys, accuracy: float = 0.5) -> None:
     for key in keys:
         row = {"key": key, "scenario": "image_wise", "model": "small_cnn", "accuracy": accuracy}
         result = {"predictions": pd.DataFrame({"path": ["a"], "prob_pain": [0.5]}), "history": pd.DataFrame()}
-        training._save_run(store, training.read_store(store), row, result)
+        result_store.save_run(store, result_store.read_store(store), row, result)
 
 
 def test_two_processes_sharing_a_store_keep_every_run(tmp_path):
@@ -158,7 +158,7 @@ def test_two_processes_sharing_a_store_keep_every_run(tmp_path):
     keys = [[f"{w}{i:015d}" for i in range(30)] for w in (1, 2)]
     with ProcessPoolExecutor(2) as pool:
         list(pool.map(_fake_runs, [tmp_path] * 2, keys))
-    assert sorted(training.read_store(tmp_path).index) == sorted(keys[0] + keys[1])
+    assert sorted(result_store.read_store(tmp_path).index) == sorted(keys[0] + keys[1])
 
 
 def test_one_class_test_set_reports_auc_missing_and_means_count_runs(tiny_db):
@@ -273,7 +273,7 @@ def test_the_training_path_learns_a_planted_signal_and_not_a_random_one(planted,
         results = training.run_scenario(
             "subject_wise", df, model_name="songnet", store=store, validation_share=0.2, **PLANTED
         )
-        _, predictions = training.run_details(store, results)
+        _, predictions = result_store.run_details(store, results)
         verdicts[name] = chance.learning_table(predictions).iloc[0]
     assert verdicts["marked"]["learned"] and verdicts["marked"]["auc"] > 0.9
     assert not verdicts["random"]["learned"]
@@ -286,7 +286,7 @@ def test_a_threshold_chosen_on_validation_people_is_used_for_the_labels(planted,
         "subject_wise", planted["marked"], model_name="songnet", store=store, validation_share=0.25, **kw
     )
     assert results["threshold"].between(0, 1).all() and (results["threshold"] != 0.5).any()
-    _, predictions = training.run_details(store, results)
+    _, predictions = result_store.run_details(store, results)
     merged = predictions.merge(results[["key", "threshold"]], on="key")
     assert (merged["pred"] == (merged["prob_pain"] >= merged["threshold"]).astype(int)).all()
     plain = training.run_scenario("subject_wise", planted["marked"], model_name="songnet", **kw)
@@ -330,20 +330,20 @@ def test_kept_networks_give_their_stored_predictions_and_are_found_by_name(tiny_
     whole = training.run_scenario("image_wise", tiny_db, model_name="songnet", folds=2, **kw)
     for rows in (frozen, whole):
         key = rows["key"][0]
-        saved = training.load_model(tmp_path, key)  # the whole network, images in (a frozen front included)
-        stored = training.read_predictions(tmp_path, key)
+        saved = result_store.load_model(tmp_path, key)  # the whole network, images in (a frozen front included)
+        stored = result_store.read_predictions(tmp_path, key)
         prob = saved.predict(load_images(list(stored["path"]), 32), verbose=0)[:, 1]
         np.testing.assert_allclose(prob, stored["prob_pain"], atol=1e-5)
-    training.write_kept(tmp_path, "both", pd.concat([frozen, whole]))
-    kept = training.read_kept(tmp_path, "both")
+    result_store.write_kept(tmp_path, "both", pd.concat([frozen, whole]))
+    kept = result_store.read_kept(tmp_path, "both")
     assert kept["key"].tolist() == [*frozen["key"], *whole["key"]] and "threshold" in kept
     with pytest.raises(FileNotFoundError, match="cross_dataset"):
-        training.read_kept(tmp_path, "other")
+        result_store.read_kept(tmp_path, "other")
     unsaved = training.run_scenario(
         "image_wise", tiny_db, model_name="songnet", folds=2, **{**kw, "epochs": 2, "keep_models": False}
     )
     with pytest.raises(ValueError, match="no model"):
-        training.write_kept(tmp_path, "bad", unsaved)
+        result_store.write_kept(tmp_path, "bad", unsaved)
 
 
 def test_recalibrated_batch_norm_holds_the_average_batch_statistics():
