@@ -495,7 +495,7 @@ def _resolution(sizes: list[tuple[int, int]]) -> str:
 
 def dataset_table(manifest: pd.DataFrame) -> pd.DataFrame:
     """Users, images, pain levels, classes, most common resolution and unreadable files per dataset (chapter 01;
-    the CP paper's Table 2).
+    the CP paper's Table 2, whose total row counts the merged set's two classes as its levels).
 
     The resolution (width × height, pixels) is read from each decoded image. A file that cannot be decoded does
     not stop the table: it is counted in ``unreadable``, left out of the resolution and named in a logged
@@ -523,7 +523,7 @@ def dataset_table(manifest: pd.DataFrame) -> pd.DataFrame:
     table.loc["total"] = {
         "users": total["users"],
         "images": total["images"],
-        "levels": manifest["level"].nunique(),
+        "levels": manifest["label"].nunique(),  # the merged set's levels are its classes, as the paper counts them
         "classes": manifest["label"].nunique(),
         "pain": total["pain"],
         "resolution": "mixed",

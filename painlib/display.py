@@ -10,7 +10,8 @@ prose defines them under those names, and code reads them the same way.
 
 :func:`show_tables_readably` makes Jupyter use it for every DataFrame a page shows (``painlib.setup`` calls it),
 so ``table`` in a cell shows the readable form while ``table.loc["alexnet"]`` still works;
-``print(table)`` shows the table as stored.
+``print(table)`` shows the table as stored, and a table marked :data:`VERBATIM` (the provenance of a page,
+whose parameter values a reader copies into ``-p``) is shown as it is.
 """
 
 from __future__ import annotations
@@ -59,12 +60,17 @@ NAMES = {
     "shoulder_motion": "shoulder motion",
     "gradcam": "Grad-CAM",
     "ig": "IG",
-    "gradcam_vggface": "Grad-CAM, VGG-Face",
-    "gradcam_ncnn": "Grad-CAM, N-CNN",
-    "ig_vggface": "IG, VGG-Face",
-    "ig_ncnn": "IG, N-CNN",
+    # chapter 08's map sources, as the dissertation's Tables 3–5 label them (painlib.published.ATTENTION_SOURCES)
+    "gradcam_vggface": "GradCAM|VGG-Face",
+    "gradcam_ncnn": "GradCAM|N-CNN",
+    "ig_vggface": "I.G.|VGG-Face",
+    "ig_ncnn": "I.G.|N-CNN",
 }
 """Identifier → the name a reader reads. Only names of things: a quantity's column label keeps its code name."""
+
+
+#: Set ``table.attrs[VERBATIM] = True`` on a table whose text must be shown exactly as it is, identifiers and all.
+VERBATIM = "painlib.verbatim"
 
 
 def name(label):
@@ -162,6 +168,8 @@ def table_html(table: pd.DataFrame, decimals: int = 3) -> str:
     index, which says nothing, left out)."""
     plain = isinstance(table.index, pd.RangeIndex) and table.index.name is None and table.index.start == 0
     with pd.option_context("display.max_colwidth", None, "display.max_columns", None, "display.max_rows", 200):
+        if table.attrs.get(VERBATIM):  # values a reader copies as they are (e.g. the parameters a page ran with)
+            return table.to_html(notebook=True, na_rep="—", index=not plain)
         return readable(table, decimals).to_html(notebook=True, na_rep="—", index=not plain)
 
 

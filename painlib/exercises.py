@@ -318,12 +318,14 @@ def lowest_rate_moves(drops: pd.DataFrame, epochs: int, moved_share: float = 0.0
         "epochs (the table gives every rate; at a rate high enough to throw the first epoch's loss far up, the "
         "same share measures a recovery, not learning)."
     )
-    most = [m for m in still if table.loc[m, lowest] >= table.loc[m].drop(lowest).max()]
-    if most:
-        sentence += (
-            f" For {_names(most)} it even fell most at {shown}: on this run the small step did not hold the "
-            "network at its random start, whatever it would do over longer training."
-        )
+    if len(table.columns) > 1:  # against the next rate up (a far larger one can throw the first loss up)
+        following = table.columns[1]
+        more = [m for m in still if table.loc[m, lowest] > table.loc[m, following]]
+        if more:
+            sentence += (
+                f" For {_names(more)} it even fell more at {shown} than at {f'{following:.10f}'.rstrip('0')}: "
+                "on this run the small step did not hold the network at its random start."
+            )
     table.columns = [f"{rate:.10f}".rstrip("0") for rate in table.columns]  # 0.00001, not 1e-05
     return Finding(sentence, table, {"lowest": lowest, "n_moved": len(still)})
 

@@ -86,7 +86,7 @@ def manifest_examples(manifest: pd.DataFrame, by: str = "dataset", per_group: in
             for _, r in pick.iterrows():
                 rows.append(read_rgb(r["path"]))
                 extra = f" PSPI {r['pspi']:.0f}" if "pspi" in r else ""
-                titles.append(f"{group} · {'pain' if label else 'no pain'}{extra}")
+                titles.append(f"{group}\n{'pain' if label else 'no pain'}{extra}")  # two lines: names are long
     return image_grid(rows, titles, ncols=2 * per_group, suptitle=suptitle)
 
 

@@ -105,7 +105,12 @@ def provenance(parameters: dict, started: float | None = None) -> pd.DataFrame:
         "packages": package_versions(),
         "compute": compute(),
         "data": data_source(parameters),
-        "wall time": f"{time.time() - started:.0f} s" if started else "—",
+        # this execution's: runs already in the result store are read back, not trained again
+        "wall time of this execution": f"{time.time() - started:.0f} s" if started else "—",
         "executed": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
-    return pd.DataFrame({"": rows}).rename_axis("provenance")
+    from .display import VERBATIM
+
+    table = pd.DataFrame({"": rows}).rename_axis("provenance")
+    table.attrs[VERBATIM] = True  # the parameters as the page ran with them, identifiers and all
+    return table

@@ -313,6 +313,7 @@ def test_dataset_table_counts_users_images_and_resolution(tmp_path):
     assert table.loc["unbc", ["users", "images", "classes"]].tolist() == [2, 6, 2]
     assert table.loc["unbc", "resolution"] == "32 × 24"
     assert table.loc["total", "images"] == 6
+    assert table.loc["total", "levels"] == 2  # the merged set's classes, as the paper's Table 2 counts its total
     assert table.loc["unbc", "unreadable"] == table.loc["total", "unreadable"] == 0
 
 

@@ -103,3 +103,19 @@ def test_a_summary_reads_mean_plus_minus_sd_with_its_runs_and_a_default_index_is
     html = display.table_html(summary)
     assert "<th>0</th>" not in html and "AlexNet" in html  # the default index is left out
     assert "<th>AlexNet</th>" in display.table_html(summary.set_index("model"))  # a named index is kept
+
+
+def test_the_provenance_table_shows_the_parameters_as_the_page_ran_with_them():
+    from painlib.provenance import provenance
+
+    html = display.table_html(provenance({"scenario": "image_wise", "models": ["alexnet"], "alpha": 0.05}))
+    assert "scenario = &#x27;image_wise&#x27;" in html or "scenario = 'image_wise'" in html
+    assert "alexnet" in html and "AlexNet" not in html and "image-wise" not in html
+
+
+def test_the_attention_sources_read_as_the_dissertation_labels_them():
+    from painlib.published import ATTENTION_SOURCES
+
+    for source, label in ATTENTION_SOURCES.items():
+        if source.startswith(("gradcam", "ig")):
+            assert display.name(source) == label
