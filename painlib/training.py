@@ -728,12 +728,10 @@ def scenario_settings(
                 "input px (paper)": models.MODELS[name][1],
                 "initialisation": models.expected_initialisation(name),
                 "initialisation (paper)": models.SPECS[name].pretrained or "random",
-                "layers trained": "last block and head (front frozen)" if frozen else "all",
+                "layers trained": "last block, head" if frozen else "all",
                 "layers trained (paper)": "all",
-                "augmentation": "flip, rotation 0.03, translation 0.05, contrast 0.1"
-                if augment and not frozen
-                else "none",
-                "augmentation (paper)": "rotation, mirroring, contrast (factors not stated)",
+                "augmentation": "flip, rotation 0.03, shift 0.05, contrast 0.1" if augment and not frozen else "none",
+                "augmentation (paper)": "rotation, mirroring, contrast",  # magnitudes not stated
                 "optimiser, batch": f"Adam, {batch_size}",
                 "optimiser, batch (paper)": "not stated",
                 "epochs": own["epochs"],

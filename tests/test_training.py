@@ -380,7 +380,7 @@ def test_the_settings_table_says_what_each_network_trains_and_how_often():
         ["vgg16", "alexnet"], **shared, fine_tune="top", model_settings={"alexnet": {"runs": 1, "epochs": 6}}
     )
     assert models.SPECS["vgg16"].top is not None and models.SPECS["alexnet"].top is None
-    assert table.loc["vgg16", "layers trained"] == "last block and head (front frozen)"
+    assert table.loc["vgg16", "layers trained"] == "last block, head"  # the front frozen
     assert table.loc["alexnet", "layers trained"] == "all"  # trained from scratch: nothing to freeze
     assert table.loc["vgg16", "augmentation"] == "none"  # a frozen front's features are computed once
     assert table["runs"].to_dict() == {"vgg16": 3, "alexnet": 1}
