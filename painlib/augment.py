@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from .faces import MIN_CONFIDENCE
 from .images import read_rgb
 from .progress import progress_bar
 from .published import NEONATAL_PROTOCOL
@@ -140,7 +141,7 @@ def variants(
     *,
     ranges: Ranges = Ranges(),
     seed: int = 0,
-    min_confidence: float = 0.9,
+    min_confidence: float = MIN_CONFIDENCE,
     detect=None,
 ):
     """Yield ``(copy, face_found, transform)`` for the ``copies`` random variants of the image at ``path``:

@@ -49,13 +49,18 @@ BACKGROUNDS = ("grabcut", "u2net", "none")
 WHITE = 255
 
 
+#: The book's MTCNN score below which a detection does not count as a face: chapter 01's faces and chapter 05's
+#: augmented copies (neither paper states one; the dissertation's detector is RetinaFace).
+MIN_CONFIDENCE = 0.80
+
+
 @dataclass(frozen=True)
 class FaceParams:
     """Parameters of the pipeline; together with the file's bytes they key the cache."""
 
     size_px: int = 224  #: side of the output image
     margin: float = 0.25  #: extra space around the detected face box, as a share of its larger side
-    min_confidence: float = 0.80  #: MTCNN score below which a detection does not count as a face
+    min_confidence: float = MIN_CONFIDENCE  #: MTCNN score below which a detection does not count as a face
     background: str = "grabcut"  #: "grabcut", "u2net" (needs ``u2net_weights``) or "none"
     u2net_weights: str = ""  #: path to the U2-Net human-segmentation ONNX file (only for "u2net")
     grabcut_iterations: int = 4

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .manifest import require_columns
 from .metrics import classification_metrics
-from .published import NEONATAL_PROTOCOL
+from .published import DECISION_THRESHOLD, NEONATAL_PROTOCOL
 from .session import keyed_rng, quiet_stderr
 from .training import split_chain, validation_split
 
@@ -194,7 +194,7 @@ def train_predict_neonatal(
         with quiet_stderr():
             prob = net.predict(x_te, batch_size=64, verbose=0)[:, 1]
             prob_val = net.predict(x_val, batch_size=64, verbose=0)[:, 1]
-    threshold = choose_threshold(y_val, prob_val) if tune_threshold else 0.5
+    threshold = choose_threshold(y_val, prob_val) if tune_threshold else DECISION_THRESHOLD
     history = pd.concat(histories, ignore_index=True)
     history.insert(0, "epoch", history.groupby("stage").cumcount() + 1)  # counted within each stage
     return {
@@ -355,8 +355,8 @@ def protocol_settings(
                 "validation neonates (paper)": "not stated",
                 "early stopping watches": "validation data loss (no penalty)",
                 "early stopping watches (paper)": "validation loss",
-                "threshold": "on the validation neonates" if fit.get("tune_threshold") else "0.5",
-                "threshold (paper)": "0.5",
+                "threshold": "on the validation neonates" if fit.get("tune_threshold") else f"{DECISION_THRESHOLD}",
+                "threshold (paper)": f"{DECISION_THRESHOLD}",
                 "folds": folds,
                 "folds (paper)": NEONATAL_PROTOCOL["folds"],
                 "copies": copies,

@@ -165,6 +165,11 @@ NEONATAL_TABLE_AVERAGES = {
 }
 
 
+#: Both papers call an image pain when the pain output of the two-way softmax is the larger: a probability of pain
+#: of at least 0.5. The book keeps it unless a profile chooses a threshold on validation people.
+DECISION_THRESHOLD = 0.5
+
+
 #: Dissertation, Section 4: the six sources of attention maps in its Tables 3–5, in its order, by the book's names.
 ATTENTION_SOURCES = {
     "experts": "Experts",

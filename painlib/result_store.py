@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .published import DECISION_THRESHOLD
 from .storage import file_digest, write_csv
 
 
@@ -178,7 +179,7 @@ def read_predictions(store: str | os.PathLike, key: str) -> pd.DataFrame:
     # gives the images' paths, so that the two compare equal wherever the store and the data now are
     predictions["path"] = [str((file.parent / p).resolve()) for p in predictions["path"]]
     if "pred" not in predictions.columns:
-        predictions["pred"] = (predictions["prob_pain"] >= 0.5).astype(int)
+        predictions["pred"] = (predictions["prob_pain"] >= DECISION_THRESHOLD).astype(int)
     return predictions
 
 

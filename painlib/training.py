@@ -33,6 +33,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from .images import load_images
 from .metrics import classification_metrics
 from .progress import progress_bar
+from .published import DECISION_THRESHOLD
 from .result_store import (
     compute,
     content_digest,
@@ -176,7 +177,7 @@ def train_predict(
             recalibrate_batch_norm(trained if frozen else net, inputs[0], seed=seed)
             seconds = time.perf_counter() - t0
             prob = trained.predict(inputs[1], batch_size=256, verbose=0)[:, 1]
-            threshold = 0.5
+            threshold = DECISION_THRESHOLD
             if validation is not None:
                 prob_val = trained.predict(inputs[2], batch_size=256, verbose=0)[:, 1]
                 threshold = choose_threshold(validation["label"].to_numpy(int), prob_val)
@@ -585,11 +586,11 @@ def _run_job(job: dict, images: dict | None = None) -> dict:
         "n_test": len(job["test"]),
         "initialisation": out["initialisation"],
         **params,
-        "threshold": out.get("threshold", 0.5),
+        "threshold": out.get("threshold", DECISION_THRESHOLD),
         **{m: out["metrics"].get(m, np.nan) for m in METRICS},
         "train_seconds": round(out["seconds"], 3),
     }
-    threshold = out.get("threshold", 0.5)
+    threshold = out.get("threshold", DECISION_THRESHOLD)
     predictions = job["test"][["path", "subject", "label"]].assign(prob_pain=out["prob"])
     predictions["pred"] = (predictions["prob_pain"] >= threshold).astype(int)
     return {"row": row, "predictions": predictions, "history": out["history"]}
@@ -738,8 +739,10 @@ def scenario_settings(
                 "epochs (paper)": CP_TRAINING["epochs"],
                 "learning rate": own["learning_rate"],
                 "learning rate (paper)": CP_TRAINING["learning_rate"],
-                "threshold": f"on {validation_share:.0%} of training people" if validation_share else "0.5",
-                "threshold (paper)": "0.5",
+                "threshold": f"on {validation_share:.0%} of training people"
+                if validation_share
+                else f"{DECISION_THRESHOLD}",
+                "threshold (paper)": f"{DECISION_THRESHOLD}",
                 "runs": min(int(own.get("runs", folds)), folds),
                 "runs (paper)": CP_TRAINING["repeats" if cross_dataset else "folds"],
                 "PAIN-DB images": images,

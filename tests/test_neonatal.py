@@ -91,7 +91,7 @@ def test_a_face_turned_upside_down_is_not_found_and_such_copies_are_rejected(fac
     made = list(augment.variants(path, first + 1, ranges=augment.Ranges(rotation_deg=180), seed=3))[first][0]
     np.testing.assert_array_equal(read_rgb(tmp_path / record["kept"][0]), made)
 
-    assert all(faces.detect_faces(read_rgb(tmp_path / name), 0.9) for name in record["kept"])
+    assert all(faces.detect_faces(read_rgb(tmp_path / name), faces.MIN_CONFIDENCE) for name in record["kept"])
     # the same draws as variants() reports them
     found = [ok for _, ok, _ in augment.variants(path, 12, ranges=augment.Ranges(rotation_deg=180), seed=3)]
     assert sum(not ok for ok in found) == record["rejected"]

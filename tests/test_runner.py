@@ -404,3 +404,13 @@ def test_every_glued_name_is_shown_by_its_page():
         if glued - shown:
             unused[path.stem] = sorted(glued - shown)
     assert not unused, unused
+
+
+def test_the_pages_face_threshold_is_the_one_named_in_painlib():
+    """A parameters cell holds literals; its face threshold must still be the one painlib names."""
+    from painlib.faces import MIN_CONFIDENCE
+
+    declared = {p.stem: run.declared_parameters(p) for p in run.list_notebooks()}
+    pages = {stem: params["min_confidence"] for stem, params in declared.items() if "min_confidence" in params}
+    assert len(pages) >= 2, pages  # chapters 01 and 05
+    assert {stem: float(p["default"]) for stem, p in pages.items()} == dict.fromkeys(pages, MIN_CONFIDENCE)
