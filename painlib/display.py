@@ -22,6 +22,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from .published import ATTENTION_SOURCES
+
 NAMES = {
     # networks (chapters 03–07)
     "alexnet": "AlexNet",
@@ -60,11 +62,8 @@ NAMES = {
     "shoulder_motion": "shoulder motion",
     "gradcam": "Grad-CAM",
     "ig": "IG",
-    # chapter 08's map sources, as the dissertation's Tables 3–5 label them (painlib.published.ATTENTION_SOURCES)
-    "gradcam_vggface": "GradCAM|VGG-Face",
-    "gradcam_ncnn": "GradCAM|N-CNN",
-    "ig_vggface": "I.G.|VGG-Face",
-    "ig_ncnn": "I.G.|N-CNN",
+    # chapter 08's map sources, as the dissertation's Tables 3–5 label them ("experts" and "parents" stay words)
+    **{source: label for source, label in ATTENTION_SOURCES.items() if source not in ("experts", "parents")},
 }
 """Identifier → the name a reader reads. Only names of things: a quantity's column label keeps its code name."""
 

@@ -10,6 +10,7 @@ import seaborn as sns
 from matplotlib.colors import LinearSegmentedColormap
 
 from .alignment import normalise
+from .display import name as display_name
 from .display import words
 from .facs import AUS, unpack_masks
 from .images import read_rgb
@@ -29,7 +30,6 @@ def readable_figure(function):
         fig = function(*args, **kwargs)
         if fig is None:
             return fig
-        fig.canvas.draw()  # so that category axes have made their tick labels
         ticks = set()
         for ax in fig.axes:
             for axis in (ax.xaxis, ax.yaxis):
@@ -265,13 +265,6 @@ def confusion_grid(predictions: pd.DataFrame, ncols: int = 5, title: str | None 
     return fig
 
 
-#: Network names as printed in figures (the rest keep their code names, which are also their usual ones).
-NETWORK_NAMES = {"vggface": "VGG-Face", "ncnn": "N-CNN", "small_cnn": "small CNN (control)"}
-
-#: Scale names as printed in figures and tables.
-SCALE_NAMES = {"facs": "FACS", "ncapc": "NCAPC", "wong_baker": "Wong-Baker"}
-
-
 def _icc_bands(ax, horizontal: bool = True) -> None:
     """Shade the Fleiss categories (low < 0.40 ≤ fair to good ≤ 0.75 < excellent) behind an ICC axis."""
     from .reliability import ICC_CATEGORIES
@@ -319,7 +312,7 @@ def icc_forest(
         ax.set_yticks(y, groups)
         ax.invert_yaxis()
         ax.set_xlabel("ICC")
-        ax.set_title(SCALE_NAMES.get(scale, scale), pad=24)
+        ax.set_title(display_name(scale), pad=24)
     np.atleast_1d(axes)[0].legend(loc="lower left", fontsize=7)
     if title:
         fig.suptitle(title)
@@ -349,14 +342,14 @@ def bland_altman_grid(scores: pd.DataFrame, raters: tuple[str, str] | None = Non
         bias, half = differences.mean(), 1.96 * differences.std(ddof=1)
         jitter = np.random.default_rng(0).uniform(-0.15, 0.15, (2, len(wide)))  # whole-number scores overlap
         mean = (wide[raters[0]] + wide[raters[1]]) / 2 + jitter[0]
-        diff = wide[raters[0]] - wide[raters[1]] + jitter[1]
+        diff = differences + jitter[1]
         groups = extra[hue].reindex(wide.index) if hue else None
         sns.scatterplot(x=mean, y=diff, hue=groups, hue_order=sorted(groups.unique()) if hue else None, ax=ax, s=22)
         if ax.get_legend() is not None:
             handles, labels = ax.get_legend_handles_labels()
             ax.get_legend().remove()
         ax.set_title(
-            f"{SCALE_NAMES.get(scale, scale)}\nmean difference {bias:.2f}, limits {bias - half:.2f} to {bias + half:.2f}",
+            f"{display_name(scale)}\nmean difference {bias:.2f}, limits {bias - half:.2f} to {bias + half:.2f}",
             fontsize=10,
         )
         ax.set_xlabel(f"mean of {raters[0]} and {raters[1]}")
@@ -390,7 +383,7 @@ def icc_noise_curves(
     """
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for i, (scale, rows) in enumerate(sweep.groupby("scale", sort=False)):
-        ax.plot(rows["noise"], rows["ICC"], "o-", color=f"C{i}", label=f"{SCALE_NAMES.get(scale, scale)} (synthetic)")
+        ax.plot(rows["noise"], rows["ICC"], "o-", color=f"C{i}", label=f"{display_name(scale)} (synthetic)")
         ax.fill_between(rows["noise"], _drawn_low(rows["ci_low"]), rows["ci_high"], color=f"C{i}", alpha=0.15, lw=0)
         if paper_overall is not None and scale in paper_overall:
             ax.axhline(paper_overall[scale], color=f"C{i}", ls=":", lw=1.2)
@@ -482,7 +475,7 @@ def roc_curves(predictions: pd.DataFrame, title: str | None = None):
         if curves:
             ax.plot(grid, np.mean(curves, axis=0), color="C0", lw=2.2, label=f"mean of {len(curves)} folds")
         ax.plot([0, 1], [0, 1], ls="--", color="0.3", lw=0.8, label="chance")
-        name = NETWORK_NAMES.get(model, model)
+        name = display_name(model)
         ax.set_title(f"{name}: AUC {np.mean(aucs):.2f} ± {np.std(aucs):.2f}" if aucs else name, fontsize=9)
         ax.set_xlabel("false-positive rate\n(no pain called pain)")
         ax.set_ylabel("true-positive rate (pain found)")

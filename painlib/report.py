@@ -14,6 +14,7 @@ import numbers as _numbers
 import numpy as np
 import pandas as pd
 
+from .display import name as display_name
 from .display import words
 
 
@@ -93,10 +94,6 @@ def learning_change(table: pd.DataFrame, first: str, second: str) -> str:
     return " ".join(said) if said else "The two runs share no network."
 
 
-#: The training scenarios as the prose names them.
-SCENARIO_NAMES = {"image_wise": "image-wise", "subject_wise": "subject-wise", "cross_dataset": "PAIN-DB → CP-PAIN"}
-
-
 def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
     """What :func:`painlib.chance.scenario_order`'s table says of the paper's ordering, in a sentence or two;
     ``runs_found`` counts the stored runs per scenario (a scenario without runs is named, with what to do)."""
@@ -104,12 +101,12 @@ def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
     if missing:
         return (
             "The result store holds no runs of "
-            + ", ".join(SCENARIO_NAMES.get(s, s) for s in missing)
+            + ", ".join(display_name(s) for s in missing)
             + " with this page's settings, so the ordering cannot be checked: run those pages first."
         )
     said = []
     for row in order.itertuples(index=False):
-        step = f"from {SCENARIO_NAMES.get(row[0], row[0])} to {SCENARIO_NAMES.get(row[1], row[1])}"
+        step = f"from {display_name(row[0])} to {display_name(row[1])}"
         if row.verdict == "falls":
             said.append(
                 f"AUC falls {step} for {row[5]} of the {row.networks} networks that learned in both "
@@ -164,32 +161,20 @@ def ranking_sentence(stats: dict | None, n_ranked: int, n_runs: int, alpha: floa
         learned = {0: "No network", 1: "Only one network"}.get(n_ranked, f"Only {n_ranked} networks")
         return f"{learned} learned with every run, so there is nothing to rank: a ranking needs three."
     p = stats["friedman"]["p_value"]
+    cd = critical_difference(n_ranked, n_runs, alpha)
     verdict = "rejects" if p < alpha else "does **not** reject"
     pairs = n_ranked * (n_ranked - 1) // 2
     return (
         f"The Friedman test {verdict} the hypothesis that they rank alike by AUC (p = {p:.3f}). Of the "
         f"{stats['n_pairs']} neighbouring pairs of their ranking by mean AUC the data resolve {stats['n_resolved']} "
         f"(Nemenyi test at α = {alpha:g}; last table). With {n_ranked} networks and {n_runs} runs two networks must "
-        f"differ by {critical_difference(n_ranked, n_runs, alpha):.2f} in average rank to be told apart: even if every "
+        f"differ by {cd:.2f} in average rank to be told apart: even if every "
         f"run ranked them in the same order, at most {pairs_resolvable_at_best(n_ranked, n_runs, alpha)} of their "
         f"{pairs} pairs could be resolved"
         + (
             "; in such an order neighbours differ by exactly 1 in average rank, less than that critical "
             "difference, so no two neighbours could be told apart."
-            if critical_difference(n_ranked, n_runs, alpha) > 1
+            if cd > 1
             else "."
         )
     )
-
-
-def p_values(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its p-value columns (named ``p`` or starting ``p_``) as text: three decimals, and
-    "< 0.001" below that, so a p-value never reads as exactly 0."""
-
-    def text(p) -> str:
-        if p is None or (isinstance(p, float) and np.isnan(p)):
-            return "—"
-        return "< 0.001" if p < 0.001 else f"{p:.3f}"
-
-    columns = [c for c in table.columns if c == "p" or str(c).startswith("p_")]
-    return table.assign(**{c: table[c].map(text) for c in columns})

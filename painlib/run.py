@@ -350,6 +350,7 @@ def execute_notebook(
     """Execute one notebook with papermill into ``out_dir/<page>.ipynb`` (``page`` defaults to the notebook's
     name); raise :class:`NotebookError` on failure."""
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
 
     out_dir.mkdir(parents=True, exist_ok=True)
     page = page or notebook.stem
@@ -381,7 +382,7 @@ def execute_notebook(
             f"{page if page != notebook.stem else notebook.name} failed in cell {number} (`{first_line}`): "
             f"{err.ename}: {err.evalue}\nPartial output kept at {partial}"
         ) from None
-    except RuntimeError as err:  # nbclient's DeadKernelError: the process's last words are in its own log
+    except DeadKernelError as err:  # the process's last words are in its own log
         last = kernel_log.read_text(errors="replace").strip().splitlines()[-5:] if kernel_log.is_file() else []
         raise NotebookError(
             f"{page}: the kernel stopped ({err}); its last lines, from {kernel_log}:\n" + "\n".join(last)

@@ -259,7 +259,7 @@ def detection_misses(assembled: pd.DataFrame, excluded: pd.DataFrame, alpha: flo
     columns = [c for c in DRAWN_CONDITIONS if c in assembled]
     missed = assembled["path"].isin(excluded.loc[excluded["status"] == "no face", "path"])
     if not columns or not missed.any() or missed.all():
-        return pd.DataFrame(columns=["condition", "found", "missed", "p", "p_holm", "differs"])
+        return pd.DataFrame(columns=["condition", "found", "missed", "p", "p_holm", "differs"]).set_index("condition")
     drawn = assembled[columns].astype(float).abs()
     rows = [
         {
