@@ -209,6 +209,7 @@ def scenario_order(
     order=("image_wise", "subject_wise", "cross_dataset"),
     metric: str = "auc",
     alpha: float = 0.05,
+    trained_as: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Does ``metric`` fall from each scenario of ``order`` to the next, over the networks that learned in both?
 
@@ -216,7 +217,11 @@ def scenario_order(
     networks compared (learned in both scenarios), the mean ``metric`` in each, how many networks fell, the
     one-sided Wilcoxon signed-rank p-value over networks (SciPy; exact for small counts) and a verdict — "falls"
     (p < ``alpha``), "not resolved", or "too few networks" (fewer than 5 pairs: the smallest exact one-sided
-    p-value, 1/2⁴ = 0.0625 with four, cannot fall below 0.05). Chapter 04 states the paper's ordering with it.
+    p-value, 1/2⁴ = 0.0625 with four, cannot fall below 0.05). ``trained_as`` (indexed like ``learning``) describes
+    how each network trained in each scenario, e.g. its epochs and learning rate: a network whose description
+    differs between the two scenarios of a pair is left out of that pair (counted in ``trained differently``),
+    since its fall would mix the scenario's effect with the setting's. Chapter 04 states the paper's ordering
+    with it.
     """
     rows = []
     for first, second in zip(order[:-1], order[1:]):
@@ -224,6 +229,12 @@ def scenario_order(
             _scenario(learning, first).add_suffix("_a").join(_scenario(learning, second).add_suffix("_b"), how="inner")
         )
         both = both[both["learned_a"] & both["learned_b"]]
+        differently = pd.Series(False, index=both.index)
+        if trained_as is not None:
+            how = pd.Series(trained_as).rename("how").to_frame()
+            a, b = _scenario(how, first)["how"], _scenario(how, second)["how"]
+            differently = pd.Series([a.get(m) != b.get(m) for m in both.index], index=both.index, dtype=bool)
+        both = both[~differently]
         diff = both[f"{metric}_a"] - both[f"{metric}_b"]
         n = len(diff)
         p = float(stats.wilcoxon(diff, alternative="greater").pvalue) if n >= 1 and (diff != 0).any() else np.nan
@@ -236,6 +247,7 @@ def scenario_order(
                 f"mean {metric}, from": both[f"{metric}_a"].mean() if n else np.nan,
                 f"mean {metric}, to": both[f"{metric}_b"].mean() if n else np.nan,
                 "networks that fell": int((diff > 0).sum()),
+                "trained differently": int(differently.sum()),
                 "p_value": p,
                 "verdict": verdict,
             }

@@ -107,9 +107,16 @@ def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
     said = []
     for row in order.itertuples(index=False):
         step = f"from {display_name(row[0])} to {display_name(row[1])}"
+        apart = int(row[order.columns.get_loc("trained differently")]) if "trained differently" in order.columns else 0
+        alike = " with the same settings" if apart else ""
+        if apart:
+            said.append(
+                f"{apart} network{'s' if apart != 1 else ''} that learned in both but trained with other settings "
+                f"{step} {'are' if apart != 1 else 'is'} left out of that step, whose fall would mix the two."
+            )
         if row.verdict == "falls":
             said.append(
-                f"AUC falls {step} for {row[5]} of the {row.networks} networks that learned in both "
+                f"AUC falls {step} for {row[5]} of the {row.networks} networks that learned in both{alike} "
                 f"(Wilcoxon p = {row.p_value:.3f}): this step of the paper's ordering is reproduced."
             )
         elif row.verdict == "too few networks":
@@ -117,13 +124,13 @@ def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
                 f"Only {row.networks} network{'s' if row.networks != 1 else ''}" if row.networks else "No network"
             )
             said.append(
-                f"{how_many} learned in both scenarios {step}: too few for the test to resolve anything (it needs "
+                f"{how_many} learned in both scenarios{alike} {step}: too few for the test to resolve anything (it needs "
                 "five), so this step of the paper's ordering is not resolved."
             )
         else:
             p = f"p = {row.p_value:.3f}" if np.isfinite(row.p_value) else "no difference at all"
             said.append(
-                f"AUC falls {step} for {row[5]} of the {row.networks} networks that learned in both, which the test "
+                f"AUC falls {step} for {row[5]} of the {row.networks} networks that learned in both{alike}, which the test "
                 f"cannot tell from chance ({p}): this step of the paper's ordering is not resolved."
             )
     return " ".join(said)

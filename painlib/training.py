@@ -425,6 +425,9 @@ def stack_images(paths, size: int, images: dict | None) -> np.ndarray:
 
 # ------------------------------------------------------------------------------------------ scenarios
 
+#: The CP paper's three training scenarios, by the names the pages and the result store use.
+SCENARIOS: tuple[str, ...] = ("image_wise", "subject_wise", "cross_dataset")
+
 
 def scenario_splits(
     scenario: str,
@@ -448,7 +451,7 @@ def scenario_splits(
         if repeats < 1:
             raise ValueError(f"repeats must be at least 1, got {repeats}")
         return [(i, train_df, test_df) for i in range(repeats)]
-    raise ValueError(f"unknown scenario {scenario!r}; expected image_wise, subject_wise or cross_dataset")
+    raise ValueError(f"unknown scenario {scenario!r}; expected one of {SCENARIOS}")
 
 
 def run_scenario(
@@ -706,21 +709,22 @@ def scenario_settings(
     batch_size: int,
     folds: int,
     images: int,
-    cross_dataset: bool = False,
+    scenario: str = "image_wise",
     model_settings: dict | None = None,
     fine_tune: str = "all",
     augment: bool = True,
     validation_share: float = 0.0,
 ) -> pd.DataFrame:
     """One row per model: what this run trains — input side, initialisation, layers trained, augmentation,
-    epochs, learning rate, decision threshold and runs — beside the paper's (chapter 04). ``model_settings``
-    as :func:`run_grid` takes it."""
+    epochs, learning rate, decision threshold and runs — beside the paper's (chapter 04), in ``scenario`` (one of
+    :data:`SCENARIOS`; ``folds`` counts its folds or, PAIN-DB → CP-PAIN, its repeats). ``model_settings`` as
+    :func:`run_grid` takes it."""
     from . import models
     from .published import CP_TRAINING
 
     rows = []
     for name in model_names:
-        own = network_settings(name, {"epochs": epochs, "learning_rate": learning_rate}, model_settings)
+        own = network_settings(name, {"epochs": epochs, "learning_rate": learning_rate}, model_settings, scenario)
         frozen = fine_tune == "top" and models.SPECS[name].top is not None  # as train_and_evaluate decides
         rows.append(
             {
@@ -744,27 +748,40 @@ def scenario_settings(
                 else f"{DECISION_THRESHOLD}",
                 "threshold (paper)": f"{DECISION_THRESHOLD}",
                 "runs": min(int(own.get("runs", folds)), folds),
-                "runs (paper)": CP_TRAINING["repeats" if cross_dataset else "folds"],
+                "runs (paper)": CP_TRAINING["repeats" if scenario == "cross_dataset" else "folds"],
                 "PAIN-DB images": images,
             }
         )
     return pd.DataFrame(rows).set_index("model")
 
 
-def network_settings(model_name: str, settings: dict, model_settings: dict | None = None) -> dict:
+def network_settings(
+    model_name: str, settings: dict, model_settings: dict | None = None, scenario: str | None = None
+) -> dict:
     """``settings`` (training parameters shared by every network) with the entries ``model_settings[model_name]``
     overrides: the book's per-network choices where a CPU profile cannot give every network the same (fewer
     runs or epochs for the dearest, the learning rate chapter 03's sweep found for a network). ``runs`` (only
-    there) keeps the first runs of the scenario's folds or repeats for that network."""
+    there) keeps the first runs of the scenario's folds or repeats for that network. An entry named after a
+    scenario (:data:`SCENARIOS`) holds overrides for that ``scenario`` only, e.g. ``{"songnet": {"epochs": 12,
+    "cross_dataset": {"epochs": 24}}}``: PAIN-DB → CP-PAIN trains each network once, so more epochs there cost a
+    third of what they cost a 3-fold page."""
     own = dict((model_settings or {}).get(model_name, {}))
+    by_scenario = {name: own.pop(name) for name in SCENARIOS if name in own}
+    if scenario is not None and scenario not in SCENARIOS:
+        raise ValueError(f"unknown scenario {scenario!r}; expected one of {SCENARIOS}")
     allowed = set(settings) | {"runs"}
-    unknown = sorted(set(own) - allowed)
-    if unknown:
-        raise ValueError(f"model_settings for {model_name} sets {unknown}; it may set {sorted(allowed)}")
-    for name in ("epochs", "runs"):
-        if name in own and (int(own[name]) != own[name] or own[name] < 1):
-            raise ValueError(f"{name} for {model_name} must be a whole number ≥ 1, got {own[name]!r}")
-    return {**settings, **own}
+    for where, values in [(model_name, own)] + [(f"{model_name}, {k}", v) for k, v in by_scenario.items()]:
+        if not isinstance(values, dict):
+            raise ValueError(f"model_settings for {where} must map settings to values, got {values!r}")
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise ValueError(
+                f"model_settings for {where} sets {unknown}; it may set {sorted(allowed)} or a scenario of {SCENARIOS}"
+            )
+        for name in ("epochs", "runs"):
+            if name in values and (int(values[name]) != values[name] or values[name] < 1):
+                raise ValueError(f"{name} for {where} must be a whole number ≥ 1, got {values[name]!r}")
+    return {**settings, **own, **by_scenario.get(scenario, {})}
 
 
 def run_grid(
@@ -787,7 +804,7 @@ def run_grid(
         parts = []
         for name in progress_bar(list(model_names), desc=scenario, unit="model"):
             shared = {k: kwargs[k] for k in ("epochs", "learning_rate") if k in kwargs}
-            own = network_settings(name, shared, model_settings)
+            own = network_settings(name, shared, model_settings, scenario)
             runs = own.pop("runs", None)
             parts.append(
                 run_scenario(

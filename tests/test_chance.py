@@ -169,6 +169,27 @@ def test_scenario_order_resolves_a_consistent_fall_and_only_that():
     assert "run those pages first" in report.scenario_order_sentence(order, missing)
 
 
+def test_scenario_order_leaves_out_a_network_trained_differently_in_the_two_scenarios():
+    from painlib import report
+
+    falling = _learning(
+        {
+            "image_wise": [0.9, 0.85, 0.8, 0.82, 0.88, 0.9],
+            "subject_wise": [0.7, 0.72, 0.66, 0.7, 0.71, 0.69],
+            "cross_dataset": [0.6] * 6,
+        }
+    )
+    epochs = pd.Series(12, index=falling.index)
+    epochs[("cross_dataset", "m0")] = 24  # m0 trained twice as long on PAIN-DB → CP-PAIN
+    order = chance.scenario_order(falling, trained_as=epochs)
+    assert order["networks"].tolist() == [6, 5] and order["trained differently"].tolist() == [0, 1]
+    assert order["verdict"].tolist() == ["falls", "falls"]  # 5 networks, all fell: 1/32
+    said = report.scenario_order_sentence(order, pd.Series({"image_wise": 3, "subject_wise": 3, "cross_dataset": 1}))
+    assert "1 network that learned in both but trained with other settings" in said
+    assert "5 networks that learned in both with the same settings" in said
+    assert chance.scenario_order(falling)["trained differently"].tolist() == [0, 0]
+
+
 def test_best_rate_against_the_rest_on_the_same_images():
     rng = np.random.default_rng(6)
     label = _labels(200, seed=6)

@@ -372,6 +372,36 @@ def test_network_settings_override_and_are_checked():
         training.network_settings("alexnet", shared, {"alexnet": {"runs": 0}})
 
 
+def test_a_scenario_entry_overrides_a_network_setting_in_that_scenario_only():
+    shared = {"epochs": 4, "learning_rate": 1e-3}
+    settings = {"songnet": {"epochs": 12, "cross_dataset": {"epochs": 24, "runs": 1}}}
+    assert training.network_settings("songnet", shared, settings, "cross_dataset") == {
+        "epochs": 24,
+        "learning_rate": 1e-3,
+        "runs": 1,
+    }
+    for scenario in ("image_wise", "subject_wise", None):
+        assert training.network_settings("songnet", shared, settings, scenario) == {"epochs": 12, "learning_rate": 1e-3}
+    with pytest.raises(ValueError, match="songnet, cross_dataset sets"):
+        training.network_settings("songnet", shared, {"songnet": {"cross_dataset": {"momentum": 0.9}}})
+    with pytest.raises(ValueError, match="whole number"):
+        training.network_settings("songnet", shared, {"songnet": {"subject_wise": {"epochs": 0.5}}}, "image_wise")
+    with pytest.raises(ValueError, match="unknown scenario"):
+        training.network_settings("songnet", shared, settings, "crossdataset")
+    table = training.scenario_settings(
+        ["songnet"],
+        48,
+        epochs=4,
+        learning_rate=1e-3,
+        batch_size=32,
+        folds=3,
+        images=100,
+        model_settings=settings,
+        scenario="cross_dataset",
+    )
+    assert table.loc["songnet", "epochs"] == 24 and table.loc["songnet", "runs"] == 1
+
+
 def test_the_settings_table_says_what_each_network_trains_and_how_often():
     from painlib import models
 
