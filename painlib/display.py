@@ -89,6 +89,15 @@ def words(text: str) -> str:
     return _ID_IN_PROSE.sub(lambda m: NAMES[m.group(1) or m.group(2)], text)
 
 
+def listing(items, conjunction: str = "and") -> str:
+    """Items as a sentence lists them: "A", "A and B", "A, B and C" (each item as given; :func:`words` names
+    identifiers when the sentence is glued)."""
+    items = [str(item) for item in items]
+    if len(items) <= 2:
+        return f" {conjunction} ".join(items)
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+
+
 def is_p_value(column) -> bool:
     """Columns holding p-values: ``p``, ``pval``, ``p-unc``, ``p_…`` and ``…_p`` (also a MultiIndex's last level)."""
     last = str(column[-1] if isinstance(column, tuple) else column)

@@ -19,6 +19,13 @@ def test_identifiers_in_prose_become_names_but_paths_and_longer_words_do_not():
     assert display.words("`min_confidence` and wong_baker") == "`min_confidence` and Wong-Baker"
 
 
+def test_a_list_in_a_sentence_joins_its_last_item_with_and():
+    assert display.listing([]) == ""
+    assert display.listing(["`songnet`"]) == "`songnet`"
+    assert display.words("maps of " + display.listing(["`songnet`", "`weinet`"])) == "maps of SongNet and WeiNet"
+    assert display.listing(["a", "b", "c"], "or") == "a, b or c"
+
+
 def test_numbers_read_in_one_format_per_column():
     table = pd.DataFrame(
         {
