@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .display import listing
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -43,7 +45,7 @@ def already_changed(parameters: dict, change: dict) -> Finding | None:
 
 
 def _names(items) -> str:
-    return ", ".join(f"`{m}`" for m in items)
+    return listing(f"`{m}`" for m in items)
 
 
 def _resolved(p: float, alpha: float) -> str:

@@ -14,8 +14,8 @@ import numbers as _numbers
 import numpy as np
 import pandas as pd
 
+from .display import listing, words
 from .display import name as display_name
-from .display import words
 
 
 def _glue(name: str, value) -> None:
@@ -101,7 +101,7 @@ def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
     if missing:
         return (
             "The result store holds no runs of "
-            + ", ".join(display_name(s) for s in missing)
+            + listing(display_name(s) for s in missing)
             + " with this page's settings, so the ordering cannot be checked: run those pages first."
         )
     said = []
