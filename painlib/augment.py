@@ -30,6 +30,7 @@ from .faces import MIN_CONFIDENCE
 from .images import read_rgb
 from .progress import progress_bar
 from .published import NEONATAL_PROTOCOL
+from .result_store import code_digest
 from .session import keyed_rng
 from .storage import atomic_write_bytes, file_digest, write_png
 
@@ -116,7 +117,8 @@ def _detects_face(image: np.ndarray, min_confidence: float) -> bool:
 
 def _folder_key(*, ranges: Ranges, copies: int, seed: int, min_confidence: float, detect=None) -> str:
     """Folder name for one set of settings: the ranges, copies, seed, threshold, the detector (MTCNN with its
-    TensorFlow, or a custom check by name), OpenCV (warp, PNG) and this module's source."""
+    TensorFlow, or a custom check by name), OpenCV (warp, PNG) and this module's code
+    (:func:`painlib.result_store.code_digest`)."""
     from .faces import PIPELINE_VERSION, _dist_version, _tensorflow_version
 
     detector = ["mtcnn", _dist_version("mtcnn"), _tensorflow_version(), PIPELINE_VERSION]
@@ -129,7 +131,7 @@ def _folder_key(*, ranges: Ranges, copies: int, seed: int, min_confidence: float
         "min_confidence": min_confidence,
         "detector": detector,
         "opencv": cv2.__version__,
-        "source": hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12],
+        "source": code_digest(__file__),
         "version": AUGMENT_VERSION,
     }
     return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:10]

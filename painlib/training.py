@@ -16,7 +16,6 @@ for a Dask cluster) — the rows are the same either way.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import inspect
 import io
 import logging
@@ -35,6 +34,7 @@ from .metrics import classification_metrics
 from .progress import progress_bar
 from .published import DECISION_THRESHOLD
 from .result_store import (
+    code_digest,
     compute,
     content_digest,
     digest,
@@ -528,7 +528,7 @@ def run_splits(
     fixed = {"scenario": scenario, "model": model_name, "model_definition": model_definition(model_name)}
     fixed |= {"trainer": f"{trainer.__module__}.{trainer.__qualname__}", "training_version": version}
     if trainer is not train_predict:  # another protocol's trainer: its module's code is part of the key
-        fixed["trainer_source"] = hashlib.sha1(inspect.getsource(module).encode()).hexdigest()[:12]
+        fixed["trainer_source"] = code_digest(inspect.getsourcefile(module))
     fixed |= {"versions": library_versions(), "compute": compute()}
     jobs = []
     for run, tr, te in splits:

@@ -134,6 +134,31 @@ def test_the_key_covers_defaults_and_library_versions(tiny_db, tmp_path, monkeyp
     assert other_tf["key"][0] not in (first["key"][0], other_default["key"][0])
 
 
+def test_the_code_digest_ignores_prose_and_layout_but_not_code(tmp_path):
+    module = """\"\"\"A module.\"\"\"
+
+def build(size=48):
+    \"\"\"Build it.\"\"\"
+    label = "pain"  # a string the code uses
+    return size * 2
+"""
+    variants = {
+        "same": module,
+        "docstrings": module.replace("A module.", "A module, described again.").replace("Build it.", "Builds."),
+        "comment and layout": module.replace("  # a string the code uses", "").replace("(size=48)", "( size = 48 )"),
+        "constant": module.replace("size * 2", "size * 3"),
+        "string in code": module.replace('"pain"', '"no pain"'),
+        "docstring removed": module.replace('    """Build it."""\n', ""),
+    }
+    digests = {}
+    for i, (name, text) in enumerate(variants.items()):
+        (tmp_path / f"v{i}.py").write_text(text)
+        digests[name] = result_store.code_digest(tmp_path / f"v{i}.py")
+    same = digests["same"]
+    assert digests["docstrings"] == digests["comment and layout"] == digests["docstring removed"] == same
+    assert digests["constant"] != same and digests["string in code"] != same
+
+
 def test_keys_are_read_back_as_text_and_an_older_index_still_counts(tmp_path):
     row = {"key": "0123456789012345", "scenario": "image_wise", "model": "small_cnn", "accuracy": 0.5}
     (tmp_path / "s").mkdir()
