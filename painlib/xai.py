@@ -153,7 +153,7 @@ def explain_image(
 def keras_predict(model, batch_size: int = 256) -> Predict:
     """A :data:`Predict` function of a Keras classifier: probabilities in batches of ``batch_size`` (the
     traced ``predict_on_batch``, not ``predict``, whose per-call set-up dominates small batches), each padded to a
-    power of two so that the network is traced for a handful of batch sizes only. Images of
+    multiple of eight so that the network is traced for a handful of batch sizes only. Images of
     another side than the model's input are resized as the training pipeline resizes them (area interpolation,
     :func:`painlib.images.load_images`), so one explanation size serves networks of different input sizes."""
     import cv2
@@ -168,9 +168,9 @@ def keras_predict(model, batch_size: int = 256) -> Predict:
         parts = []
         for i in range(0, len(x), batch_size):
             chunk = x[i : i + batch_size]
-            # a batch of a new size traces the network again (seconds for a deep one): pad every batch to one of a
-            # few sizes (powers of two up to batch_size) and drop the padding from the output
-            size = min(batch_size, max(8, 1 << (len(chunk) - 1).bit_length()))
+            # a batch of a new size can trace the network again (seconds for a deep one): pad every batch to a
+            # multiple of eight (not to a power of two, which computed LIME's 200 samples as 256) and drop the padding
+            size = min(batch_size, -(-len(chunk) // 8) * 8)
             padded = np.concatenate([chunk, np.zeros((size - len(chunk), *chunk.shape[1:]), np.float32)])
             parts.append(np.asarray(model.predict_on_batch(padded))[: len(chunk)])
         return np.concatenate(parts)
