@@ -263,11 +263,22 @@ def _scenario(learning: pd.DataFrame, scenario: str) -> pd.DataFrame:
 
 
 def paired_auc_difference(
-    label: np.ndarray, score_a: np.ndarray, score_b: np.ndarray, n_boot: int = 2000, seed: int = 0, level: float = 0.95
+    label: np.ndarray,
+    score_a: np.ndarray,
+    score_b: np.ndarray,
+    n_boot: int = 2000,
+    seed: int = 0,
+    level: float = 0.95,
+    group: np.ndarray | None = None,
 ) -> dict[str, float]:
-    """AUC of ``score_a`` minus AUC of ``score_b`` on the same images, with a percentile bootstrap interval
-    (images resampled within each class, both scores together, so the pairing is kept); ``resolved`` when the
-    interval excludes 0. Chapter 03 tells learning rates apart with it."""
+    """AUC of ``score_a`` minus AUC of ``score_b`` on the same images, with a percentile bootstrap interval (both
+    scores resampled together, so the pairing is kept); ``resolved`` when the interval excludes 0. Chapter 03
+    tells learning rates apart with it.
+
+    ``group`` (N,) names the person each image shows: then *people* are resampled with all their images (a
+    cluster bootstrap), because images of one person are not independent evidence — ten frames of one face
+    would otherwise count as ten people and narrow the interval. Without it images are resampled within each
+    class."""
     from sklearn.metrics import roc_auc_score
 
     label = np.asarray(label).astype(int)
@@ -276,9 +287,17 @@ def paired_auc_difference(
     pos, neg = np.flatnonzero(label == 1), np.flatnonzero(label == 0)
     if len(pos) == 0 or len(neg) == 0:
         raise ValueError("both classes are needed to compare AUCs")
-    # every bootstrap sample at once: the first len(pos) columns are positives, the rest negatives
-    idx = np.concatenate([rng.choice(pos, (n_boot, len(pos))), rng.choice(neg, (n_boot, len(neg)))], axis=1)
-    diffs = _auc_by_row(a[idx], len(pos)) - _auc_by_row(b[idx], len(pos))
+    if group is None:
+        # every bootstrap sample at once: the first len(pos) columns are positives, the rest negatives
+        idx = np.concatenate([rng.choice(pos, (n_boot, len(pos))), rng.choice(neg, (n_boot, len(neg)))], axis=1)
+        diffs = _auc_by_row(a[idx], len(pos)) - _auc_by_row(b[idx], len(pos))
+    else:
+        rows = pd.DataFrame({"label": label, "subject": np.asarray(group).astype(str)})
+        first, second = _SortedScores(rows.assign(prob_pain=a)), _SortedScores(rows.assign(prob_pain=b))
+        n = len(first.people)
+        counts = rng.multinomial(n, np.full(n, 1 / n), size=n_boot)  # how often each person is drawn
+        diffs = np.array([first.auc(first.weights(c)) - second.auc(second.weights(c)) for c in counts])
+        diffs = diffs[np.isfinite(diffs)]  # a draw of people of one class only has no AUC
     low, high = np.quantile(diffs, [(1 - level) / 2, (1 + level) / 2])
     diff = roc_auc_score(label, a) - roc_auc_score(label, b)
     return {"difference": float(diff), "low": float(low), "high": float(high), "resolved": bool(low > 0 or high < 0)}
@@ -390,18 +409,23 @@ def best_against_rest(
 ) -> pd.DataFrame:
     """For each ``within`` group (a network), the ``across`` setting (learning rate) with the highest AUC against
     each other one, on the same validation images: one row per pair with both AUCs, their difference and its 95 %
-    bootstrap interval (:func:`paired_auc_difference`) and ``resolved``. ``predictions`` has the columns path,
-    label, prob_pain, ``within`` and ``across`` (chapter 03's sweep)."""
+    bootstrap interval (:func:`paired_auc_difference`, over people when ``predictions`` has a ``subject``
+    column) and ``resolved``. ``predictions`` has the columns path, label, prob_pain, ``within`` and ``across``
+    (chapter 03's sweep)."""
     rows = []
+    index = ["path", "label"] + (["subject"] if "subject" in predictions.columns else [])
     for group, part in predictions.groupby(within, sort=False):
-        wide = part.pivot_table(index=["path", "label"], columns=across, values="prob_pain").dropna()
+        wide = part.pivot_table(index=index, columns=across, values="prob_pain").dropna()
         label = wide.index.get_level_values("label").to_numpy(int)
+        people = wide.index.get_level_values("subject").to_numpy() if "subject" in index else None
         aucs = {s: _auc(label, wide[s].to_numpy()) for s in wide.columns}
         best = max(aucs, key=aucs.get)
         for other in wide.columns:
             if other == best:
                 continue
-            diff = paired_auc_difference(label, wide[best].to_numpy(), wide[other].to_numpy(), n_boot, seed)
+            diff = paired_auc_difference(
+                label, wide[best].to_numpy(), wide[other].to_numpy(), n_boot, seed, group=people
+            )
             rows.append(
                 {
                     within: group,

@@ -205,6 +205,30 @@ def test_best_rate_against_the_rest_on_the_same_images():
     assert not table.loc[other, "resolved"]  # nearly the same scores: the difference is not resolved
 
 
+def test_the_auc_difference_resamples_people_when_it_knows_them():
+    # one image per person, then every image copied ten times (ten identical frames of each person): copies add
+    # no evidence, so the interval over people stays as wide, while an interval over images narrows by about √10
+    rng = np.random.default_rng(3)
+    label = _labels(120, seed=3)
+    a, b = rng.normal(0.8 * label, 1.0), rng.normal(0.4 * label, 1.0)
+    people = np.arange(120)
+    once = chance.paired_auc_difference(label, a, b, n_boot=1500, seed=1, group=people)
+    copies = [np.repeat(v, 10) for v in (label, a, b, people)]
+    by_people = chance.paired_auc_difference(*copies[:3], n_boot=1500, seed=1, group=copies[3])
+    by_images = chance.paired_auc_difference(*copies[:3], n_boot=1500, seed=1)
+    width = {k: r["high"] - r["low"] for k, r in (("once", once), ("people", by_people), ("images", by_images))}
+    assert by_people["difference"] == pytest.approx(once["difference"])
+    assert width["people"] == pytest.approx(width["once"], rel=0.15)
+    assert width["images"] < 0.5 * width["people"]
+    # the sweep's table uses people when the predictions name them
+    rows = pd.DataFrame({"path": np.arange(1200), "subject": copies[3], "label": copies[0]})
+    sweep = pd.concat(
+        [rows.assign(prob_pain=s, model="m", learning_rate=r) for s, r in ((copies[1], 0.001), (copies[2], 0.01))]
+    )
+    table = chance.best_against_rest(sweep, n_boot=1500, seed=1).iloc[0]
+    assert table["high"] - table["low"] == pytest.approx(width["people"], rel=0.15)
+
+
 def test_sentences_follow_the_tables():
     from painlib import report
 
