@@ -369,9 +369,15 @@ def protocol_settings(
 
 
 def protocol_cuts(settings: pd.DataFrame) -> list[str]:
-    """What a run of :func:`protocol_settings` changes from the dissertation's protocol, as short phrases: each
-    model's input side, the folds, copies and batch where they differ, and a skipped fine-tuning stage."""
+    """What a run of :func:`protocol_settings` changes from the dissertation's protocol, as short phrases: a start
+    other than the dissertation's, each model's input side, the folds, copies and batch where they differ, and a
+    skipped fine-tuning stage."""
     cuts = [
+        f"`{m}` starts from {row['initialisation']} weights (paper: {row['initialisation (paper)']})"
+        for m, row in settings.iterrows()
+        if row["initialisation"] != row["initialisation (paper)"]
+    ]
+    cuts += [
         f"`{m}` input {row['input px']} px (paper {row['input px (paper)']})"
         for m, row in settings.iterrows()
         if row["input px"] != row["input px (paper)"]
@@ -392,6 +398,30 @@ def protocol_cuts(settings: pd.DataFrame) -> list[str]:
     if (settings["threshold"] != settings["threshold (paper)"]).any():
         cuts.append("the decision threshold chosen on the validation neonates")
     return cuts
+
+
+def what_is_compared(settings: pd.DataFrame) -> str:
+    """What chapter 05's VGG-Face against N-CNN compares in a run of :func:`protocol_settings`, as the end of the
+    sentence "the comparison is between …": transfer learning against training from scratch only when VGG-Face
+    starts from its face weights; otherwise two random starts, and with the fine-tuning stage skipped a dense head
+    on frozen random convolutions against a network trained whole."""
+    vgg = settings.loc["vggface"]
+    pretrained = vgg["initialisation"] == vgg["initialisation (paper)"]
+    fine_tuned = vgg["max epochs, fine-tuning"] not in (0, "—")
+    if pretrained:
+        return "transfer learning from faces and training from scratch, as in the dissertation" + (
+            "" if fine_tuned else ", though VGG-Face's convolutions keep their face weights (fine-tuning skipped)"
+        )
+    if fine_tuned:
+        return (
+            "two architectures trained from random starts (VGG-Face's weights file is not on this machine), not "
+            "transfer learning against training from scratch"
+        )
+    return (
+        "a dense head trained on the features of VGG-Face's convolutions, frozen at a random start (its weights "
+        "file is not on this machine and the fine-tuning stage is skipped), and N-CNN trained whole — not transfer "
+        "learning against training from scratch"
+    )
 
 
 def networks() -> pd.DataFrame:

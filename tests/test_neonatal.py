@@ -321,7 +321,10 @@ def test_a_process_pool_gives_the_same_rows_and_keeps_the_models(tiny_neonates, 
     assert all((tmp_path / "models" / f"{key}.keras").is_file() for key in there["key"])
 
 
-def test_the_settings_table_names_each_cut_from_the_protocol():
+def test_the_settings_table_names_each_cut_from_the_protocol(monkeypatch):
+    from painlib import models
+
+    monkeypatch.setattr(models, "expected_initialisation", lambda name: models.SPECS[name].pretrained or "random")
     paper = {
         "vggface": dict(input_size_px=224, max_epochs=100, max_fine_tune_epochs=100),
         "ncnn": dict(input_size_px=120, max_epochs=100),
@@ -332,8 +335,12 @@ def test_the_settings_table_names_each_cut_from_the_protocol():
         "vggface": dict(input_size_px=64, max_epochs=40, max_fine_tune_epochs=0, tune_threshold=True),
         "ncnn": dict(input_size_px=60, max_epochs=12, patience=4, tune_threshold=True),
     }
-    cuts = neonatal.protocol_cuts(neonatal.protocol_settings(cpu, folds=5, copies=4, batch_size=16))
+    assert neonatal.what_is_compared(as_published).startswith("transfer learning from faces")
+    monkeypatch.setattr(models, "expected_initialisation", lambda name: "random")  # no weights file
+    cpu_settings = neonatal.protocol_settings(cpu, folds=5, copies=4, batch_size=16)
+    cuts = neonatal.protocol_cuts(cpu_settings)
     assert cuts == [
+        "`vggface` starts from random weights (paper: VGG-Face)",
         "`vggface` input 64 px (paper 224)",
         "`ncnn` input 60 px (paper 120)",
         "folds 5 (paper 10)",
@@ -342,6 +349,11 @@ def test_the_settings_table_names_each_cut_from_the_protocol():
         "`ncnn` patience 4 epochs",
         "the decision threshold chosen on the validation neonates",
     ]
+    assert neonatal.what_is_compared(cpu_settings).startswith("a dense head trained on the features")
+    fine_tuned = neonatal.protocol_settings(
+        {**cpu, "vggface": {**cpu["vggface"], "max_fine_tune_epochs": 5}}, folds=5, copies=4, batch_size=16
+    )
+    assert neonatal.what_is_compared(fine_tuned).startswith("two architectures trained from random starts")
 
 
 def test_one_class_folds():
