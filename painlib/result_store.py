@@ -36,7 +36,10 @@ def save_model(model, path: str) -> None:
     import keras
 
     if getattr(model, "optimizer", None) is not None:  # the same layers and weights, no training state
-        model = keras.Model(model.inputs, model.outputs, name=model.name)
+        # a single input or output stays single, not a list of one: a list changes how the loaded model is called
+        inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+        outputs = model.outputs[0] if len(model.outputs) == 1 else model.outputs
+        model = keras.Model(inputs, outputs, name=model.name)
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.stem}.{os.getpid()}.tmp.keras")

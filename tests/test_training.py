@@ -1,5 +1,6 @@
 """Splits, metrics and the resumable scenario runner."""
 
+import warnings
 from pathlib import Path
 
 import cv2
@@ -358,7 +359,14 @@ def test_kept_networks_give_their_stored_predictions_and_are_found_by_name(tiny_
         saved = result_store.load_model(tmp_path, key)  # the whole network, images in (a frozen front included)
         assert getattr(saved, "optimizer", None) is None  # kept for predictions: no training state on disk
         stored = result_store.read_predictions(tmp_path, key)
-        prob = saved.predict(load_images(list(stored["path"]), 32), verbose=0)[:, 1]
+        with warnings.catch_warnings(record=True) as caught:  # called as it was built: one image tensor, no list
+            warnings.simplefilter("always")
+            images = load_images(list(stored["path"]), 32)
+            prob = saved.predict(images, verbose=0)[:, 1]
+            np.testing.assert_allclose(
+                np.asarray(saved(images[:2]))[:, 1], prob[:2], atol=1e-5
+            )  # as chapter 07 calls it
+        assert not [w for w in caught if "structure" in str(w.message)]
         np.testing.assert_allclose(prob, stored["prob_pain"], atol=1e-5)
     result_store.write_kept(tmp_path, "both", pd.concat([frozen, whole]))
     kept = result_store.read_kept(tmp_path, "both")
