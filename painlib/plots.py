@@ -221,8 +221,10 @@ def learning_curves(
     that value (a diverging run then leaves the top instead of flattening the others: say so in the caption).
     ``histories`` has columns model, epoch and the metric (from :func:`painlib.result_store.run_details`)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    # one marker per style value besides its dashes: at a legend's handle length dash patterns alone look alike
+    marks = {"markers": True} if style else {"marker": "o"}
     sns.lineplot(
-        histories, x="epoch", y=metric, hue="model", style=style, errorbar=("pi", 100), ax=ax, marker="o", markersize=3
+        histories, x="epoch", y=metric, hue="model", style=style, errorbar=("pi", 100), ax=ax, markersize=4, **marks
     )
     name = metric.removeprefix("val_").replace("_", " ")
     label = f"validation {name}" if metric.startswith("val_") else f"training {name}"
@@ -232,7 +234,7 @@ def learning_curves(
         ax.set_yscale("log")
     if ymax is not None:
         ax.set_ylim(0, ymax)
-    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.02, 1.0), handlelength=3.5)
     ax.set_title(title or label)
     fig.tight_layout()
     return fig
@@ -537,6 +539,9 @@ def lime_examples(images: np.ndarray, maps: np.ndarray, titles, ncols: int = 6, 
         _heat_on(ax, images[i], normalise(maps[i]))
         ax.set_title(titles[i], fontsize=7)
     fig.tight_layout(pad=0.3)
+    scale = plt.cm.ScalarMappable(cmap="inferno", norm=plt.Normalize(0, 1))
+    label = "relevance for pain\n(each panel scaled to its maximum;\nuncoloured: none)"
+    fig.colorbar(scale, ax=axes, fraction=0.03, pad=0.02, label=label)
     return fig
 
 

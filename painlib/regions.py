@@ -149,7 +149,7 @@ def paper_observations(
     forehead = [cp[(cp["model"] == m) & (cp["class"] == "no_pain")]["forehead"] for m in scratch]
     p_forehead = max((above_share(f, shares["forehead"]) for f in forehead), default=1.0)
     means = ", ".join(
-        f"{m} {f.mean():.2f} ({len(f)} maps)" if len(f) else f"{m} no map" for m, f in zip(scratch, forehead)
+        f"{m} {f.mean():.2f} ({_maps(len(f))})" if len(f) else f"{m} no map" for m, f in zip(scratch, forehead)
     )
     add(
         "SilNet, WeiNet and SongNet look at the forehead for no pain on CP-PAIN",
@@ -161,7 +161,7 @@ def paper_observations(
     lower = cp[cp["model"] == "resnet50"]["lower_face"]
     add(
         "ResNet50 looks at the lower face on CP-PAIN",
-        f"lower-face mass {lower.mean():.2f} against its share {shares['lower_face']:.2f} ({len(lower)} maps of "
+        f"lower-face mass {lower.mean():.2f} against its share {shares['lower_face']:.2f} ({_maps(len(lower))} of "
         "both classes: the paper names none)",
         above_share(lower, shares["lower_face"]),
         len(lower) >= 2,
@@ -211,5 +211,12 @@ def paper_observations(
         "verdict": "holds (descriptive)" if together else "does not hold (descriptive)" if testable else "not testable",
     }
     if no_imagenet:  # every network started from random weights: the contrast the paper drew does not exist here
+        cluster["measured"] = (
+            f"the two groups of the maps' correlation: {found}; the paper's two kinds of start do not exist here"
+        )
         cluster["verdict"] = "not applicable (no network started from ImageNet weights here; descriptive)"
     return pd.concat([pd.DataFrame([cluster]), table], ignore_index=True).set_index("observation")
+
+
+def _maps(n: int) -> str:
+    return f"{n} map" if n == 1 else f"{n} maps"

@@ -400,6 +400,8 @@ def test_the_grouping_cannot_be_tested_without_networks_of_both_kinds():
     groups = pd.Series({m: 1 if m in regions.FROM_SCRATCH else 2 for m in ADULT_MODELS})
     random_starts = regions.paper_observations(_mass_table(0.5, 0.7, 0.4, 0.4), shares, groups, imagenet_started=[])
     assert random_starts["verdict"].iloc[0].startswith("not applicable")
+    said = random_starts["measured"].iloc[0]  # the groups found, not a comparison with starts that do not exist
+    assert "not those two" not in said and "do not exist here" in said
 
 
 def test_two_seeds_of_a_clear_signal_agree_and_of_pure_noise_do_not():
