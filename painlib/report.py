@@ -136,6 +136,28 @@ def scenario_order_sentence(order: pd.DataFrame, runs_found: pd.Series) -> str:
     return " ".join(said)
 
 
+def paper_values_sentence(scenario: str, accuracy: pd.Series) -> str:
+    """What chapter 04's Figure 4 can set beside the paper in ``scenario``: the values its text states (drawn as
+    ticks), its one stated bound (the best accuracy on unseen people, subject-wise) against this run's best of
+    ``accuracy`` (mean accuracy per network), or nothing (its Figure 4 gives bars only)."""
+    from .published import CP_BEST_ACCURACY, CP_STATED_METRICS
+
+    bars = "its Figure 4 gives the rest as bars only, so they cannot be quoted here"
+    if scenario in CP_STATED_METRICS:
+        stated = CP_STATED_METRICS[scenario]
+        metrics = " and ".join({"f1": "F1"}.get(c, c) for c in stated.columns)
+        named = listing(f"{display_name(m)}'s {metrics}" for m in stated.index)
+        return f"Red ticks are the paper's values where its text states them ({named}); {bars}."
+    if scenario in CP_BEST_ACCURACY:
+        best = accuracy.idxmax()
+        return (
+            f"The paper's text states one number for this scenario, a best accuracy of at most "
+            f"{CP_BEST_ACCURACY[scenario]:.0%} on people unseen in training (no tick: it names no network); the best "
+            f"here is {display_name(best)}'s {accuracy[best]:.1%}. Otherwise {bars}."
+        )
+    return f"The paper's text states no value for this scenario: {bars}, and no tick is drawn."
+
+
 def ordering_finding(wins: list[str], untrained: list[str], metrics=("accuracy", "F1", "AUC")) -> str:
     """Chapter 05's finding on the dissertation's ordering (VGG-Face ahead of N-CNN), as a sentence fragment after
     "This run": reproduced only when VGG-Face leads in every one of ``metrics`` *and* no network is in

@@ -229,6 +229,16 @@ def test_the_auc_difference_resamples_people_when_it_knows_them():
     assert table["high"] - table["low"] == pytest.approx(width["people"], rel=0.15)
 
 
+def test_the_papers_values_are_said_where_it_states_them():
+    from painlib import report
+
+    accuracy = pd.Series({"songnet": 0.61, "resnet50": 0.66})
+    assert "InceptionV3's accuracy and F1" in report.paper_values_sentence("cross_dataset", accuracy)
+    unseen = report.paper_values_sentence("subject_wise", accuracy)
+    assert "at most 70%" in unseen and "ResNet50's 66.0%" in unseen
+    assert "states no value" in report.paper_values_sentence("image_wise", accuracy)
+
+
 def test_sentences_follow_the_tables():
     from painlib import report
 
