@@ -24,8 +24,8 @@ class SmokeBook:
     """The book's pages executed under the smoke profile, each at most once per test session (as
     ``python -m painlib run`` executes them).
 
-    ``root`` holds a copy of the book's sources (``_config.yml``, ``_toc.yml``, ``book/``) and the executed pages in
-    ``root/book/executed``, so the notebook tests check the pages and the site test builds and reads that same copy:
+    ``root`` holds a copy of the book's sources (``_config.yml``, ``_toc.yml``, ``book/``,
+    ``benchmarks/RESULTS.md``) and the executed pages in ``root/book/executed``, so the notebook tests check the pages and the site test builds and reads that same copy:
     nothing is executed twice, and the reader's ``book/executed`` and ``_build`` are left alone. Every page shares one
     data folder, as ``python -m painlib run`` does (later chapters read chapter 01's files). It lies under
     ``data/`` and is given relative to the repository, as the default ``data_dir = "data"`` is, so the pages print
@@ -40,6 +40,8 @@ class SmokeBook:
         for name in ("_config.yml", "_toc.yml"):
             shutil.copy2(run.ROOT / name, root / name)
         shutil.copytree(run.ROOT / "book", root / "book", ignore=shutil.ignore_patterns("executed", ".*"))
+        (root / "benchmarks").mkdir()
+        shutil.copy2(run.ROOT / "benchmarks" / "RESULTS.md", root / "benchmarks" / "RESULTS.md")  # a page of the book
 
     def execute(self, page: str) -> Path:
         """The executed copy of ``page`` (a name from :func:`painlib.run.list_pages`); a failure is raised again
