@@ -158,22 +158,24 @@ def paper_values_sentence(scenario: str, accuracy: pd.Series) -> str:
     return f"The paper's text states no value for this scenario: {bars}, and no tick is drawn."
 
 
-def ordering_finding(wins: list[str], untrained: list[str], metrics=("accuracy", "F1", "AUC")) -> str:
+def ordering_finding(wins: list[str], untrained: list[str], metrics: dict[str, str] | None = None) -> str:
     """Chapter 05's finding on the dissertation's ordering (VGG-Face ahead of N-CNN), as a sentence fragment after
-    "This run": reproduced only when VGG-Face leads in every one of ``metrics`` *and* no network is in
-    ``untrained`` (networks that did not learn in most folds, whose numbers compare nothing)."""
+    "This run": reproduced only when VGG-Face leads in every one of ``metrics`` (column → name in the sentence;
+    ``wins`` holds columns) *and* no network is in ``untrained`` (networks that did not learn in most folds,
+    whose numbers compare nothing)."""
+    metrics = metrics or {"accuracy": "accuracy", "f1": "F1", "auc": "AUC"}
     if untrained:
         return (
             "**cannot test the dissertation's ordering**: "
-            + ", ".join(f"`{m}`" for m in untrained)
+            + listing(f"`{m}`" for m in untrained)
             + " did not learn in most folds, so its means are not those of a trained network"
         )
     if len(wins) == len(metrics):
-        return f"**reproduces the dissertation's ordering**: VGG-Face is ahead of N-CNN in mean {', '.join(metrics)}"
+        return f"**reproduces the dissertation's ordering**: VGG-Face is ahead of N-CNN in mean {listing(metrics.values())}"
     return (
         "**does not reproduce the dissertation's ordering** in full: VGG-Face is ahead of N-CNN in "
-        + (", ".join(wins) if wins else "none")
-        + f" of {', '.join(metrics)}"
+        + (listing(metrics[m] for m in wins) if wins else "none")
+        + f" of {listing(metrics.values())}"
     )
 
 

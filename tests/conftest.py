@@ -25,8 +25,8 @@ class SmokeBook:
     ``python -m painlib run`` executes them).
 
     ``root`` holds a copy of the book's sources (``_config.yml``, ``_toc.yml``, ``book/``,
-    ``benchmarks/RESULTS.md``) and the executed pages in ``root/book/executed``, so the notebook tests check the pages and the site test builds and reads that same copy:
-    nothing is executed twice, and the reader's ``book/executed`` and ``_build`` are left alone. Every page shares one
+    ``benchmarks/RESULTS.md``) and the executed pages in ``root/book/executed``, so the notebook tests check the
+    pages and the site test builds and reads that same copy: nothing is executed twice, and the reader's ``book/executed`` and ``_build`` are left alone. Every page shares one
     data folder, as ``python -m painlib run`` does (later chapters read chapter 01's files). It lies under
     ``data/`` and is given relative to the repository, as the default ``data_dir = "data"`` is, so the pages print
     what a reader's build prints.

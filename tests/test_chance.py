@@ -256,6 +256,8 @@ def test_sentences_follow_the_tables():
     assert "cannot test" in report.ordering_finding(["accuracy", "f1", "auc"], ["ncnn"])
     assert "reproduces" in report.ordering_finding(["accuracy", "f1", "auc"], [])
     assert "none of" in report.ordering_finding([], [])
+    named = report.ordering_finding(["f1"], [], {"accuracy": "accuracy", "f1": "F1", "auc": "AUC of labels"})
+    assert "ahead of N-CNN in F1 of accuracy, F1 and AUC of labels" in named
 
 
 def test_learning_table_is_indexed_by_the_groups():
